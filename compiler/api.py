@@ -1,0 +1,294 @@
+"""The public API: grad, value_and_grad, vjp, source, check_grad, register_adjoint.
+
+Derived functions are ordinary Python functions with the signature of the original; the
+first call compiles the derivative (cached per function, wrt, form, options and the kinds
+of the arguments: number/array versus list/tuple/dict), later calls run the generated code
+directly.
+"""
+import functools
+import inspect
+import threading
+
+import numpy as np
+
+import retrograd.runtime as rt
+
+from . import pipeline
+from .errors import DifferentiationError
+from .passes import resolve
+
+_CACHE = {}
+_LOCK = threading.RLock()
+
+
+class _Spec:
+    """What a derived function is: which function, which parameters, which form."""
+
+    def __init__(self, function, wrt, form, options):
+        if getattr(function, "__retrograd__", None) is not None:
+            raise DifferentiationError(
+                "derivatives of derived functions (higher order) are not supported yet",
+                hint="differentiate the original function")
+        self.function = function
+        self.form = form
+        self.options = dict(options)
+        self.params, self.signature = _parameters(function)
+        self.wrt_names, self.single = _resolve_wrt(function, self.params, wrt)
+        self.positions = [self.params.index(n) for n in self.wrt_names]
+        self._fast = {}
+
+    def module(self, kinds=None):
+        """The compiled module for arguments of these kinds: per parameter, 'list', 'tuple',
+        'dict', or the number of dimensions of a number or array."""
+        kinds = kinds or tuple(None for _ in self.params)
+        key = (self.function, self.wrt_names, self.form, tuple(sorted(self.options.items())),
+               kinds)
+        module = _CACHE.get(key)
+        if module is None:
+            with _LOCK:
+                module = _CACHE.get(key)
+                if module is None:
+                    containers = {p: k for p, k in zip(self.params, kinds) if type(k) is str}
+                    ranks = {p: k for p, k in zip(self.params, kinds) if type(k) is int}
+                    module = pipeline.derive(self.function, self.wrt_names, self.form,
+                                             self.options, containers, ranks)
+                    _CACHE[key] = module
+        return module
+
+    def bind(self, args, kwargs):
+        if kwargs or len(args) != len(self.params):
+            bound = self.signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            values = [bound.arguments[p] for p in self.params]
+        else:
+            values = args
+        for position, name in zip(self.positions, self.wrt_names):
+            _check_differentiable(values[position], name, self.function)
+        return values
+
+    def kinds(self, values):
+        return tuple(_kind(v) for v in values)
+
+    def shape_like(self, grads, values):
+        if self.single:
+            return rt.like(grads, values[self.positions[0]])
+        return tuple(rt.like(g, values[p]) for g, p in zip(grads, self.positions))
+
+
+_KINDS = {list: "list", tuple: "tuple", dict: "dict", float: 0, int: 0, bool: 0}
+
+
+def _kind(value):
+    kind = _KINDS.get(type(value), _KINDS)
+    if kind is not _KINDS:
+        return kind
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.ndim
+    return None
+
+
+def _parameters(function):
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        raise DifferentiationError(
+            f"{function!r} has no Python signature to differentiate",
+            hint="differentiate a Python function defined with `def`") from None
+    params = [p.name for p in signature.parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return params, signature
+
+
+def _where(function):
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return {}
+    import linecache
+    return {"filename": code.co_filename, "lineno": code.co_firstlineno,
+            "source_line": linecache.getline(code.co_filename, code.co_firstlineno)}
+
+
+def _resolve_wrt(function, params, wrt):
+    single = not isinstance(wrt, (tuple, list))
+    items = [wrt] if single else list(wrt)
+    names = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            raise DifferentiationError(f"wrt must be a parameter position or name, not {item!r}",
+                                       **_where(function))
+        if isinstance(item, int):
+            if not -len(params) <= item < len(params):
+                raise DifferentiationError(
+                    f"wrt={item} is out of range: {function.__name__} has {len(params)} "
+                    f"parameter(s) ({', '.join(params)})", **_where(function),
+                    hint="count parameters from 0, or name them: wrt='x'")
+            names.append(params[item])
+        else:
+            if item not in params:
+                raise DifferentiationError(
+                    f"wrt={item!r} is not a parameter of {function.__name__} "
+                    f"({', '.join(params)})", **_where(function))
+            names.append(item)
+    if len(set(names)) != len(names):
+        raise DifferentiationError(f"wrt names a parameter twice: {wrt!r}", **_where(function))
+    return tuple(names), single
+
+
+def _check_differentiable(value, name, function):
+    if isinstance(value, (bool, int, np.integer, np.bool_)) or (
+            isinstance(value, np.ndarray) and value.dtype.kind in "biu"):
+        raise DifferentiationError(
+            f"cannot differentiate with respect to `{name}`: it holds an integer or boolean "
+            f"value ({value!r}), which carries no gradient", **_where(function),
+            hint="pass a float (e.g. 2.0 or x.astype(float)) or differentiate with respect to "
+                 "another parameter")
+
+
+def _derived(function, spec, call):
+    @functools.wraps(function)
+    def derived(*args, **kwargs):
+        return call(*args, **kwargs)
+    derived.__retrograd__ = spec
+    derived.__name__ = f"{spec.form}_{function.__name__}"
+    derived.__qualname__ = derived.__name__
+    del derived.__wrapped__
+    return derived
+
+
+def grad(f=None, wrt=0, *, optimize=True):
+    """The gradient of scalar-valued ``f`` with respect to the parameter(s) ``wrt``.
+
+    ``wrt`` is a position, a name, or a tuple of them (then a tuple of gradients is returned).
+    Usable as ``rg.grad(f)``, ``@rg.grad`` and ``@rg.grad(wrt=1)``.
+    """
+    if f is None:
+        return lambda g: grad(g, wrt, optimize=optimize)
+    spec = _Spec(f, wrt, "grad", {"optimize": optimize})
+
+    def call(*args, **kwargs):
+        values = spec.bind(args, kwargs)
+        module = spec.module(spec.kinds(values))
+        return spec.shape_like(module.namespace[module.entry](*values), values)
+    return _derived(f, spec, call)
+
+
+def value_and_grad(f=None, wrt=0, *, optimize=True):
+    """Like ``grad``, but the derived function returns ``(f(...), gradient)``."""
+    if f is None:
+        return lambda g: value_and_grad(g, wrt, optimize=optimize)
+    spec = _Spec(f, wrt, "value_and_grad", {"optimize": optimize})
+
+    def call(*args, **kwargs):
+        values = spec.bind(args, kwargs)
+        module = spec.module(spec.kinds(values))
+        value, grads = module.namespace[module.entry](*values)
+        return value, spec.shape_like(grads, values)
+    return _derived(f, spec, call)
+
+
+def vjp(f, wrt=0, *, optimize=True):
+    """``rg.vjp(f)(*args) -> (value, pullback)``; ``pullback(cotangent)`` gives the gradient(s)
+    of ``<cotangent, f(*args)>``, for outputs of any shape."""
+    spec = _Spec(f, wrt, "vjp", {"optimize": optimize})
+
+    def call(*args, **kwargs):
+        values = spec.bind(args, kwargs)
+        module = spec.module(spec.kinds(values))
+        value, saved = module.namespace[module.entry](*values)
+        backward = module.namespace[module.backward]
+
+        def pullback(cotangent):
+            fresh = tuple(list(s) if type(s) is list else s for s in saved)
+            grads = backward(fresh, cotangent)
+            return spec.shape_like(grads[0] if spec.single else grads, values)
+        return value, pullback
+    return _derived(f, spec, call)
+
+
+def source(derived, *args):
+    """The generated module source of a derived function (``rg.grad(f)`` and friends).
+
+    With example arguments, the code specialised to their kinds (lists, tuples, dicts)."""
+    spec = getattr(derived, "__retrograd__", None)
+    if spec is None:
+        raise DifferentiationError(
+            f"{getattr(derived, '__name__', derived)!r} is not a derived function",
+            hint="pass what rg.grad / rg.value_and_grad / rg.vjp returned")
+    kinds = spec.kinds(spec.bind(args, {})) if args else None
+    return spec.module(kinds).source
+
+
+def check_grad(f, *args, wrt=0, eps=1e-6):
+    """Max relative error between ``rg.grad(f, wrt)`` and central differences at ``args``."""
+    got = grad(f, wrt)(*args)
+    params, _ = _parameters(f)
+    names, single = _resolve_wrt(f, params, wrt)
+    got = (got,) if single else got
+    worst = 0.0
+    for name, g in zip(names, got):
+        position = params.index(name)
+        expected = numeric_gradient(f, args, position, eps)
+        worst = max(worst, _relative_error(g, expected))
+    return worst
+
+
+def numeric_gradient(f, args, position, eps=1e-6):
+    """Central-difference gradient of scalar ``f`` w.r.t. ``args[position]`` (number or array,
+    or a list/tuple/dict of them)."""
+    target = args[position]
+
+    def evaluate(replacement):
+        new = list(args)
+        new[position] = replacement
+        return float(f(*new))
+
+    return _numeric(target, evaluate, eps)
+
+
+def _numeric(value, evaluate, eps):
+    if isinstance(value, (list, tuple)):
+        out = []
+        for i, item in enumerate(value):
+            def rebuild(x, i=i):
+                items = list(value)
+                items[i] = x
+                return evaluate(type(value)(items) if isinstance(value, tuple) else items)
+            out.append(_numeric(item, rebuild, eps))
+        return type(value)(out) if isinstance(value, tuple) else out
+    if isinstance(value, dict):
+        return {k: _numeric(v, lambda x, k=k: evaluate({**value, k: x}), eps)
+                for k, v in value.items()}
+    array = np.array(value, dtype=float)
+    grad_ = np.zeros_like(array)
+    for index in np.ndindex(array.shape):
+        plus, minus = array.copy(), array.copy()
+        plus[index] += eps
+        minus[index] -= eps
+        up = evaluate(plus if array.shape else float(plus))
+        down = evaluate(minus if array.shape else float(minus))
+        grad_[index] = (up - down) / (2 * eps)
+    return grad_ if array.shape else float(grad_)
+
+
+def _relative_error(a, b):
+    if isinstance(b, dict):
+        return max([_relative_error(a[k], b[k]) for k in b] or [0.0])
+    if isinstance(b, (list, tuple)):
+        return max([_relative_error(x, y) for x, y in zip(a, b)] or [0.0])
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), 1.0)
+    return float(np.max(np.abs(a - b) / scale)) if a.size else 0.0
+
+
+def register_adjoint(function):
+    """Register a user adjoint rule for ``function``; it takes precedence over its body.
+
+    The rule receives ``(cotangent of the output, the output, *positional args)`` and returns
+    one adjoint per positional argument (a tuple if there are several)."""
+    def register(rule):
+        entry = resolve.CUSTOM.get(id(function), (function, None, None))
+        resolve.CUSTOM[id(function)] = (function, rule, entry[2])
+        with _LOCK:
+            _CACHE.clear()
+        return rule
+    return register

@@ -1,0 +1,74 @@
+"""emit: assemble derivative functions from a ``Derivative`` and print them as Python source.
+
+Assumes: an optimized ``Derivative``. Guarantees: source text of one or two functions
+(joint ``grad_f`` or split ``fwd_f`` / ``bwd_f``), with each adjoint block introduced by a
+comment quoting the original source line, formatted by astor.
+"""
+import re
+
+import astor
+import gast
+
+from .. import syntax
+
+_MARKER = re.compile(r"^(\s*)(['\"]{1,3})(__retrograd_comment_\d+__)\2\s*$", re.M)
+
+
+def joint(derivative, name, with_value=False):
+    """``def name(<original params>)``: primal sweep, adjoint sweep, return the gradients."""
+    body = derivative.preamble + derivative.primal + derivative.seed + derivative.adjoint
+    grads = _gradient_value(derivative.gradients)
+    result = gast.Tuple(elts=[_output_expr(derivative), grads], ctx=gast.Load()) \
+        if with_value else grads
+    body.append(gast.Return(value=result))
+    return _function(name, derivative.args, body)
+
+
+def split(derivative, forward_name, backward_name, residuals):
+    """``forward(<params>) -> (output, saved)`` and ``backward(saved, d_output) -> grads``."""
+    saved = gast.Tuple(elts=[syntax.name(r) for r in residuals], ctx=gast.Load())
+    forward_body = derivative.preamble + derivative.primal + [
+        gast.Return(value=gast.Tuple(elts=[_output_expr(derivative), saved], ctx=gast.Load()))]
+    forward = _function(forward_name, derivative.args, forward_body)
+    unpack = []
+    if residuals:
+        unpack.append(gast.Assign(
+            targets=[gast.Tuple(elts=[syntax.name(r, gast.Store()) for r in residuals],
+                                ctx=gast.Store())],
+            value=syntax.name("_saved"), type_comment=None))
+    grads = gast.Tuple(elts=derivative.gradients, ctx=gast.Load())
+    backward_body = unpack + derivative.adjoint + [gast.Return(value=grads)]
+    out_adjoint = derivative.output_adjoint or "_d_output"
+    args = gast.arguments(args=[syntax.name("_saved", gast.Param()),
+                                syntax.name(out_adjoint, gast.Param())],
+                          posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
+                          kwarg=None, defaults=[])
+    backward = _function(backward_name, args, backward_body)
+    return forward, backward
+
+
+def _gradient_value(gradients):
+    if len(gradients) == 1:
+        return gradients[0]
+    return gast.Tuple(elts=list(gradients), ctx=gast.Load())
+
+
+def _output_expr(derivative):
+    return derivative.output
+
+
+def _function(name, args, body):
+    return gast.FunctionDef(name=name, args=args, body=body or [gast.Pass()], decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+
+
+def to_source(node, comments):
+    """Python source for a gast node, with comment markers turned into ``# ...`` lines."""
+    module = gast.Module(body=[node] if not isinstance(node, list) else node, type_ignores=[])
+    tree = gast.gast_to_ast(module)
+    text = astor.to_source(tree)
+
+    def replace(match):
+        return f"{match.group(1)}# {comments.get(match.group(3), '')}"
+
+    return _MARKER.sub(replace, text)

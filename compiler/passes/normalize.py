@@ -1,0 +1,381 @@
+"""normalize: lower the body to one operation per statement.
+
+Assumes: jumps have been lowered (see ``jumps``). Guarantees that afterwards every statement is
+
+* ``y = a``, ``y = a op b``, ``y = op a``, ``y = f(a, ..., k=b)``, ``y = a.m(...)``,
+  ``y = a.attr``, ``y = a[index]``, ``y = (a, b)`` / ``[a, b]`` / ``{k: a}``, where ``a, b`` are
+  names, constants or module-level references and the index is built from those; ``y`` never
+  appears on its own right-hand side;
+* ``y = <condition>`` where the condition (comparison, ``and``/``or``/``not``) is kept whole:
+  it carries no gradient;
+* ``x[index] = a``, ``a.append(b)`` and other expression statements over atoms;
+* ``if c:`` on a name, ``while <condition>:`` (condition kept whole), ``for i in range(a, b, c):``
+  (loops over sequences, ``enumerate``, ``zip``, ``reversed`` and ``dict.items()`` become
+  index loops), ``break``, ``raise``, ``assert``, and one final ``return a``.
+
+Example::
+
+    y = np.sin(x * w) + b            _t1 = x * w
+                             ->      _t2 = np.sin(_t1)
+                                     y = _t2 + b
+"""
+import gast
+
+from .. import syntax
+from ..errors import refuse
+
+
+def run(tree, context):
+    tree.body = _Normalizer(context).block(tree.body) or [gast.Pass()]
+    return tree
+
+
+class _Normalizer:
+    def __init__(self, context):
+        self.context = context
+        self.names = context.names
+        self.line = None
+
+    def temp(self):
+        name = self.names.fresh("_t")
+        self.context.locals.add(name)
+        return name
+
+    def block(self, statements):
+        out = []
+        for stmt in statements:
+            self.line = getattr(stmt, "lineno", self.line)
+            new = self.statement(stmt)
+            out.extend(syntax.set_line(new, self.line))
+        return out
+
+    # --- statements ----------------------------------------------------------------------
+
+    def statement(self, stmt):
+        out = []
+        if isinstance(stmt, gast.Assign):
+            if len(stmt.targets) == 1:
+                self.assign_to(stmt.targets[0], stmt.value, out)
+            else:
+                value = self.atom(stmt.value, out)
+                for target in stmt.targets:
+                    self.assign_to(target, value, out)
+        elif isinstance(stmt, gast.AnnAssign):
+            if stmt.value is not None:
+                self.assign_to(stmt.target, stmt.value, out)
+        elif isinstance(stmt, gast.AugAssign):
+            self.augmented(stmt, out)
+        elif isinstance(stmt, gast.Expr):
+            if not isinstance(stmt.value, gast.Constant):
+                out.append(gast.Expr(value=self.simple(stmt.value, out)))
+        elif isinstance(stmt, gast.If):
+            test = self.condition(stmt.test, out)
+            node = gast.If(test=test, body=self.block(stmt.body) or [gast.Pass()],
+                           orelse=self.block(stmt.orelse))
+            out.append(node)
+        elif isinstance(stmt, gast.While):
+            out.append(gast.While(test=stmt.test, body=self.block(stmt.body) or [gast.Pass()],
+                                  orelse=[]))
+        elif isinstance(stmt, gast.For):
+            self.for_loop(stmt, out)
+        elif isinstance(stmt, gast.Return):
+            out.append(gast.Return(value=self.atom(stmt.value, out)))
+        elif isinstance(stmt, (gast.Break, gast.Raise, gast.Assert)):
+            out.append(stmt)
+        elif isinstance(stmt, gast.Pass):
+            pass
+        else:
+            raise refuse(self.context, stmt,
+                         f"`{type(stmt).__name__}` statements are not supported here")
+        return out
+
+    def condition(self, test, out):
+        """Name the decision of an ``if`` so the reverse sweep can replay it."""
+        if isinstance(test, gast.Name):
+            return test
+        name = self.names.fresh("_cond")
+        self.context.locals.add(name)
+        out.append(syntax.assign(name, test))
+        return syntax.name(name)
+
+    def assign_to(self, target, value, out):
+        if isinstance(target, gast.Name):
+            simple = self.simple(value, out)
+            if not syntax.is_atom(simple) and target.id in syntax.names_in(simple):
+                temp = self.temp()
+                out.append(syntax.assign(temp, simple))
+                simple = syntax.name(temp)
+            out.append(syntax.assign(syntax.name(target.id, gast.Store()), simple))
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            self.unpack(target, value, out)
+        elif isinstance(target, gast.Subscript):
+            base = target.value
+            if not (isinstance(base, gast.Name) and base.id in self.context.locals):
+                raise refuse(self.context, self.line_node(),
+                             "assignment into part of a value is only supported on a local "
+                             "variable (`x[i] = v`)",
+                             "for nested containers write `x[i, j] = v` or rebuild the value")
+            index = self.index(target.slice, out)
+            atom = self.atom(value, out)
+            out.append(gast.Assign(targets=[gast.Subscript(value=syntax.name(base.id),
+                                                           slice=index, ctx=gast.Store())],
+                                   value=atom, type_comment=None))
+        else:
+            raise refuse(self.context, self.line_node(),
+                         f"assignment to {type(target).__name__.lower()} targets is not "
+                         "supported", "assign to a local variable")
+
+    def unpack(self, target, value, out):
+        elts = target.elts
+        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(elts):
+            atoms = [self.atom(v, out) for v in value.elts]
+            targets = {n for e in elts for n in syntax.names_in(e)}
+            safe = []
+            for atom in atoms:   # `a, b = b, a`: copy what a target would overwrite
+                if isinstance(atom, gast.Name) and atom.id in targets:
+                    temp = self.temp()
+                    out.append(syntax.assign(temp, atom))
+                    atom = syntax.name(temp)
+                safe.append(atom)
+            for elt, atom in zip(elts, safe):
+                self.assign_to(elt, atom, out)
+            return
+        source = self.atom(value, out)
+        for position, elt in enumerate(elts):
+            item = gast.Subscript(value=source, slice=syntax.const(position), ctx=gast.Load())
+            self.assign_to(elt, item, out)
+
+    def augmented(self, stmt, out):
+        target = stmt.target
+        if isinstance(target, gast.Name):
+            self.assign_to(target, gast.BinOp(left=syntax.name(target.id), op=stmt.op,
+                                              right=stmt.value), out)
+        elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+            index = self.index(target.slice, out)
+            old = self.temp()
+            out.append(syntax.assign(old, gast.Subscript(value=syntax.name(target.value.id),
+                                                         slice=index, ctx=gast.Load())))
+            new = self.temp()
+            out.append(syntax.assign(new, gast.BinOp(left=syntax.name(old), op=stmt.op,
+                                                     right=self.atom(stmt.value, out))))
+            out.append(gast.Assign(targets=[gast.Subscript(value=syntax.name(target.value.id),
+                                                           slice=index, ctx=gast.Store())],
+                                   value=syntax.name(new), type_comment=None))
+        else:
+            raise refuse(self.context, stmt, "augmented assignment to this target is not "
+                         "supported", "assign to a local variable or `x[i]`")
+
+    # --- loops -----------------------------------------------------------------------------
+
+    def for_loop(self, stmt, out):
+        iterator, target = stmt.iter, stmt.target
+        callee = self.global_callee(iterator)
+        if callee is range:
+            if not isinstance(target, gast.Name):
+                raise refuse(self.context, stmt, "a `range` loop needs a single loop variable")
+            args = [self.atom(a, out) for a in iterator.args]
+            loop = self.range_loop(target.id, args)
+            loop.body = self.block(stmt.body) or [gast.Pass()]
+            out.append(loop)
+            return
+        header = []   # statements at the top of each iteration
+        if callee is enumerate and isinstance(target, gast.Tuple) and len(target.elts) == 2:
+            sequence = self.sequence(iterator.args[0], out)
+            counter, element = target.elts
+            start = iterator.args[1] if len(iterator.args) > 1 else None
+            if start is None and isinstance(counter, gast.Name):
+                index = counter.id
+            else:
+                index = self.loop_index()
+                value = syntax.name(index) if start is None else \
+                    gast.BinOp(left=syntax.name(index), op=gast.Add(), right=start)
+                self.assign_to(counter, value, header)
+            self.assign_to(element, self.item(sequence, index), header)
+            bound = syntax.call("len", [sequence])
+        elif callee is zip and isinstance(target, gast.Tuple) \
+                and len(target.elts) == len(iterator.args):
+            sequences = [self.sequence(a, out) for a in iterator.args]
+            index = self.loop_index()
+            for elt, sequence in zip(target.elts, sequences):
+                self.assign_to(elt, self.item(sequence, index), header)
+            bound = syntax.call("min", [syntax.call("len", [s]) for s in sequences])
+        elif callee is reversed:
+            sequence = self.sequence(iterator.args[0], out)
+            index = self.loop_index()
+            self.assign_to(target, self.item(sequence, index), header)
+            length = self.atom(syntax.call("len", [sequence]), out)
+            last = self.atom(gast.BinOp(left=length, op=gast.Sub(), right=syntax.const(1)), out)
+            loop = self.range_loop(index, [last, syntax.const(-1), syntax.const(-1)])
+            loop.body = header + (self.block(stmt.body) or [gast.Pass()])
+            out.append(loop)
+            return
+        elif self.dict_view(iterator) is not None:
+            view, mapping = self.dict_view(iterator)
+            keys = self.atom(syntax.call("list", [mapping]), out)
+            index = self.loop_index()
+            key_expr = self.item(keys, index)
+            if view == "items" and isinstance(target, gast.Tuple) and len(target.elts) == 2:
+                key = self.atom(key_expr, header)
+                self.assign_to(target.elts[0], key, header)
+                self.assign_to(target.elts[1], self.item(mapping, None, key), header)
+            elif view == "values":
+                key = self.atom(key_expr, header)
+                self.assign_to(target, self.item(mapping, None, key), header)
+            else:
+                self.assign_to(target, key_expr, header)
+            bound = syntax.call("len", [keys])
+        else:
+            sequence = self.sequence(iterator, out)
+            index = self.loop_index()
+            self.assign_to(target, self.item(sequence, index), header)
+            bound = syntax.call("len", [sequence])
+        loop = self.range_loop(index, [self.atom(bound, out)])
+        loop.body = header + (self.block(stmt.body) or [gast.Pass()])
+        out.append(loop)
+
+    def range_loop(self, index, args):
+        self.context.locals.add(index)
+        return gast.For(target=syntax.name(index, gast.Store()),
+                        iter=syntax.call(syntax.name("range"), args),
+                        body=[], orelse=[], type_comment=None)
+
+    def loop_index(self):
+        name = self.names.fresh("_i")
+        self.context.locals.add(name)
+        return name
+
+    def sequence(self, expr, out):
+        return self.atom(expr, out)
+
+    def item(self, sequence, index, key=None):
+        slice_ = syntax.name(index) if key is None else key
+        return gast.Subscript(value=sequence, slice=slice_, ctx=gast.Load())
+
+    def dict_view(self, iterator):
+        if isinstance(iterator, gast.Call) and not iterator.args \
+                and isinstance(iterator.func, gast.Attribute) \
+                and iterator.func.attr in ("items", "keys", "values") \
+                and syntax.root_name(iterator.func.value) in self.context.locals:
+            return iterator.func.attr, iterator.func.value
+        return None
+
+    def global_callee(self, expr):
+        if isinstance(expr, gast.Call):
+            text = syntax.dotted(expr.func)
+            root = syntax.root_name(expr.func)
+            if text is not None and root not in self.context.locals:
+                callee = self.context.resolution.get(text)
+                return callee.obj if callee is not None else None
+        return None
+
+    # --- expressions -----------------------------------------------------------------------
+
+    def atom(self, expr, out):
+        simple = self.simple(expr, out)
+        if self.is_atom(simple):
+            return simple
+        temp = self.temp()
+        out.append(syntax.assign(temp, simple))
+        return syntax.name(temp)
+
+    def is_atom(self, node):
+        if isinstance(node, gast.Constant):
+            return True
+        if isinstance(node, gast.Name):
+            return True
+        if isinstance(node, gast.Attribute):
+            root = syntax.root_name(node)
+            return root is not None and root not in self.context.locals
+        return False
+
+    def simple(self, expr, out):
+        """One operation over atoms."""
+        if isinstance(expr, (gast.Name, gast.Constant)):
+            return expr
+        if isinstance(expr, gast.Attribute):
+            if self.is_atom(expr):
+                return expr
+            return gast.Attribute(value=self.atom(expr.value, out), attr=expr.attr,
+                                  ctx=gast.Load())
+        if isinstance(expr, gast.BinOp):
+            return gast.BinOp(left=self.atom(expr.left, out), op=expr.op,
+                              right=self.atom(expr.right, out))
+        if isinstance(expr, gast.UnaryOp):
+            if isinstance(expr.op, gast.Not):
+                return expr
+            if isinstance(expr.operand, gast.Constant) and isinstance(expr.op, gast.USub) \
+                    and isinstance(expr.operand.value, (int, float, complex)):
+                return syntax.const(-expr.operand.value)
+            return gast.UnaryOp(op=expr.op, operand=self.atom(expr.operand, out))
+        if isinstance(expr, gast.Compare):
+            return expr
+        if isinstance(expr, gast.BoolOp):
+            return self.bool_op(expr, out)
+        if isinstance(expr, gast.Call):
+            return self.call(expr, out)
+        if isinstance(expr, gast.Subscript):
+            return gast.Subscript(value=self.atom(expr.value, out),
+                                  slice=self.index(expr.slice, out), ctx=gast.Load())
+        if isinstance(expr, (gast.Tuple, gast.List)):
+            return type(expr)(elts=[self.atom(e, out) for e in expr.elts], ctx=gast.Load())
+        if isinstance(expr, gast.Dict):
+            if any(k is None for k in expr.keys):
+                raise refuse(self.context, self.line_node(), "`**` in dict displays is not "
+                             "supported", "build the dict key by key")
+            return gast.Dict(keys=[self.atom(k, out) for k in expr.keys],
+                             values=[self.atom(v, out) for v in expr.values])
+        if isinstance(expr, gast.IfExp):
+            temp = self.temp()
+            body, orelse = [], []
+            self.assign_to(syntax.name(temp, gast.Store()), expr.body, body)
+            self.assign_to(syntax.name(temp, gast.Store()), expr.orelse, orelse)
+            test = self.condition(expr.test, out)
+            out.append(syntax.set_line([gast.If(test=test, body=body, orelse=orelse)],
+                                       self.line)[0])
+            return syntax.name(temp)
+        if isinstance(expr, (gast.JoinedStr, gast.FormattedValue)):
+            return expr
+        raise refuse(self.context, self.line_node(),
+                     f"`{type(expr).__name__}` expressions are not supported")
+
+    def bool_op(self, expr, out):
+        """``a or b`` as a value: the operand Python would return, chosen by ``if``."""
+        temp = self.temp()
+        self.assign_to(syntax.name(temp, gast.Store()), expr.values[0], out)
+        for value in expr.values[1:]:
+            body = []
+            self.assign_to(syntax.name(temp, gast.Store()), value, body)
+            test = syntax.name(temp) if isinstance(expr.op, gast.And) else \
+                gast.UnaryOp(op=gast.Not(), operand=syntax.name(temp))
+            cond = self.condition(test, out)
+            node = gast.If(test=cond, body=body, orelse=[])
+            out.append(syntax.set_line([node], self.line)[0])
+        return syntax.name(temp)
+
+    def call(self, expr, out):
+        func = expr.func
+        if isinstance(func, gast.Attribute) and not self.is_atom(func):
+            func = gast.Attribute(value=self.atom(func.value, out), attr=func.attr,
+                                  ctx=gast.Load())
+        elif not (isinstance(func, gast.Name) or self.is_atom(func)):
+            func = self.atom(func, out)
+        args = [self.atom(a, out) for a in expr.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
+                    for k in expr.keywords]
+        if any(k.arg is None for k in keywords):
+            raise refuse(self.context, self.line_node(), "`**kwargs` in calls is not supported",
+                         "pass keyword arguments by name")
+        return gast.Call(func=func, args=args, keywords=keywords)
+
+    def index(self, index, out):
+        if isinstance(index, gast.Slice):
+            return gast.Slice(*(None if part is None else self.atom(part, out)
+                                for part in (index.lower, index.upper, index.step)))
+        if isinstance(index, gast.Tuple):
+            return gast.Tuple(elts=[self.index(e, out) for e in index.elts], ctx=gast.Load())
+        return self.atom(index, out)
+
+    def line_node(self):
+        node = gast.Pass()
+        node.lineno = self.line
+        return node

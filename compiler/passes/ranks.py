@@ -1,0 +1,227 @@
+"""ranks: how many dimensions each variable has, where the code and the arguments tell.
+
+Assumes: a normalized body, resolved calls, and ``context.param_ranks`` (from the values a
+derived function was first called with; empty when unknown, as for the command line).
+Guarantees: ``context.ranks`` maps names to an ``int`` number of dimensions (0 for Python and
+NumPy scalars) or ``None`` when unknown. Flow-insensitive: a name whose assignments disagree
+is unknown. The reverse pass uses ranks to leave out ``unbroadcast`` where no broadcasting
+can have happened (every other operand is a scalar, or everything is), which also spares the
+saves those calls would need.
+"""
+import math
+
+import gast
+
+from .. import rules, syntax
+from . import activity
+
+
+def run(tree, context):
+    ranks = {p: context.param_ranks.get(p) for p in context.params}
+    assigned = {}
+    ints = set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+            assigned.setdefault(node.targets[0].id, []).append(node.value)
+        elif isinstance(node, gast.For) and isinstance(node.target, gast.Name):
+            ints.add(node.target.id)
+            ranks[node.target.id] = 0
+    # Optimistic fixpoint: start from "no information" so that loops (``total = total + t``)
+    # settle on a rank; a name whose assignments disagree becomes unknown (None).
+    for name in assigned:
+        if name not in context.params:
+            ranks[name] = _NOTHING
+    for _ in range(10):
+        changed = False
+        for name, values in assigned.items():
+            if name in context.params:
+                continue
+            new = _NOTHING
+            for value in values:
+                new = _join(new, _rank(value, ranks, ints, context))
+            if new != ranks.get(name):
+                ranks[name] = new
+                changed = True
+        if not changed:
+            break
+    for name, rank in ranks.items():
+        if rank is _NOTHING:
+            ranks[name] = None
+    context.ranks = ranks
+    return tree
+
+
+class _Nothing:
+    """No assignment seen yet (the bottom of the lattice)."""
+
+    def __repr__(self):
+        return "nothing"
+
+
+_NOTHING = _Nothing()
+
+
+def _join(a, b):
+    if a is _NOTHING:
+        return b
+    if b is _NOTHING:
+        return a
+    return a if a == b else None
+
+
+def rank_of(node, ranks):
+    if isinstance(node, gast.Constant):
+        return 0 if isinstance(node.value, (int, float, complex, bool)) else None
+    if isinstance(node, gast.Name):
+        return ranks.get(node.id)
+    return None
+
+
+def _rank(value, ranks, ints, context):
+    if isinstance(value, (gast.Constant, gast.Name)):
+        return rank_of(value, ranks)
+    if isinstance(value, gast.BinOp):
+        left, right = rank_of(value.left, ranks), rank_of(value.right, ranks)
+        if left is _NOTHING or right is _NOTHING:
+            return _NOTHING
+        if left is None or right is None:
+            return None
+        if isinstance(value.op, gast.MatMult):
+            return _matmul(left, right)
+        return max(left, right)
+    if isinstance(value, gast.UnaryOp):
+        return rank_of(value.operand, ranks) if not isinstance(value.op, gast.Not) else 0
+    if isinstance(value, gast.Subscript):
+        base = rank_of(value.value, ranks)
+        return base if base is _NOTHING else _index(base, value.slice, ranks, ints)
+    if isinstance(value, gast.Attribute):
+        if value.attr == "T" and isinstance(value.value, gast.Name):
+            return ranks.get(value.value.id)
+        return None
+    if isinstance(value, gast.Call):
+        return _call(value, ranks, context)
+    return None
+
+
+def _matmul(left, right):
+    if left == 1 and right == 1:
+        return 0
+    if left == 1:
+        return right - 1
+    if right == 1:
+        return left - 1
+    return max(left, right)
+
+
+def _index(base, index, ranks, ints):
+    if base is None:
+        return None
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    rank = base
+    for part in parts:
+        if isinstance(part, gast.Slice):
+            continue
+        if isinstance(part, gast.Constant):
+            if part.value is None:
+                rank += 1
+            elif part.value is Ellipsis:
+                continue
+            elif isinstance(part.value, int):
+                rank -= 1
+            else:
+                return None
+        elif isinstance(part, gast.Name) and (part.id in ints or ranks.get(part.id) == 0):
+            rank -= 1
+        else:
+            return None
+    return rank if rank >= 0 else None
+
+
+def _call(call, ranks, context):
+    if isinstance(call.func, gast.Attribute) and syntax.root_name(call.func) in context.locals:
+        method = call.func.attr
+        receiver = rank_of(call.func.value, ranks)
+        rule = rules.METHODS.get(method)
+        if rule is None:
+            return None
+        args = [call.func.value] + list(call.args)
+    else:
+        callee = activity.lookup(context, call)
+        if callee.kind == "nondifferentiable":
+            if callee.obj in (len, int, round, float) or getattr(callee.obj, "__module__", "") \
+                    == "math":
+                return 0
+            if callee.obj.__name__ in ("zeros_like", "ones_like", "empty_like", "full_like") \
+                    and call.args:
+                return rank_of(call.args[0], ranks)
+            return None
+        if callee.kind != "rule":
+            return None
+        if getattr(callee.obj, "__module__", None) == "math" or callee.obj is float:
+            return 0
+        rule = callee.rule
+        args = list(call.args)
+    try:
+        bound = rules.bind(rule, args, {k.arg: k.value for k in call.keywords})
+    except rules.BindingError:
+        return None
+    arg_ranks = {p: rank_of(n, ranks) for p, n in bound.items() if not isinstance(n, gast.Tuple)}
+    if any(r is _NOTHING for r in arg_ranks.values()):
+        return _NOTHING
+    family, name = rule.family, rule.name
+    if family == "elementwise":
+        operands = [arg_ranks.get(p) for p in rule.differentiable + (
+            ["condition"] if "condition" in bound else [])]
+        if name == "array" or any(r is None for r in operands):
+            return None
+        return max(operands) if operands else None
+    if family == "reductions":
+        x = arg_ranks.get("x")
+        axis, keepdims = bound.get("axis"), bound.get("keepdims")
+        if x is None or not _constant(axis) or not _constant(keepdims):
+            return None
+        if name in ("cumsum", "cumprod"):
+            return 1 if axis.value is None else x
+        if keepdims.value:
+            return x
+        if axis.value is None:
+            return 0
+        return x - 1
+    if family == "linalg":
+        if name == "matmul":
+            x, y = arg_ranks.get("x"), arg_ranks.get("y")
+            return None if x is None or y is None else _matmul(x, y)
+        if name == "dot":
+            a, b = arg_ranks.get("a"), arg_ranks.get("b")
+            if a is None or b is None:
+                return None
+            return max(a, b) if 0 in (a, b) else a + b - 2
+        if name == "outer":
+            return 2
+        if name == "det":
+            a = arg_ranks.get("a")
+            return None if a is None else a - 2
+        if name in ("inv", "cholesky"):
+            return arg_ranks.get("a")
+        if name == "solve":
+            return arg_ranks.get("b")
+        if name == "norm":
+            axis, keepdims = bound.get("axis"), bound.get("keepdims")
+            if _constant(axis) and axis.value is None and _constant(keepdims) \
+                    and not keepdims.value:
+                return 0
+        return None
+    if family == "shape":
+        if name in ("transpose", "swapaxes", "moveaxis", "flip", "copy", "copy_method"):
+            return arg_ranks.get(rule.params[0])
+        if name == "ravel":
+            return 1
+        return None
+    return None
+
+
+def _constant(node):
+    return isinstance(node, gast.Constant)
+
+
+_ = math

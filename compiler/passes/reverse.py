@@ -1,0 +1,937 @@
+"""reverse: write the primal sweep (with saves) and the adjoint sweep of a normalized body.
+
+Assumes: normalized statements (``normalize``), activity (``activity``). Guarantees a
+``Derivative``: the primal statements, then the adjoint statements that run backwards over
+them, built from the derivative rules in ``retrograd.rules``. Adjoints follow three habits of
+a careful hand-written adjoint:
+
+* the adjoint of ``x`` is ``dx``; its first contribution is an assignment, later ones add,
+  and an adjoint known to be zero is not materialised until control flow needs a value;
+* a loop is reversed by a loop (``for i in reversed(range(n))``, or over a saved trip count
+  when the loop can ``break`` or is a ``while``), a branch by an ``if`` on the saved decision;
+* only values the adjoint reads and that are overwritten are saved (see ``saves``).
+
+The pass runs twice: once without saves to learn what the adjoint reads, then for real.
+"""
+import copy
+import dataclasses
+import inspect
+import itertools
+
+import gast
+import numpy as np
+
+from .. import rules, syntax
+from ..errors import refuse
+from . import activity as activity_pass
+from . import resolve, saves
+
+ZERO, OWNED, SHARED = "zero", "owned", "shared"
+_COMMENT_SERIAL = itertools.count()
+
+
+@dataclasses.dataclass
+class HelperUse:
+    """A user function called with active arguments: it gets derivative functions too."""
+    function: object
+    wrt: tuple             # names of its active parameters
+    forward: str           # name of its primal-with-saves function
+    backward: str          # name of its adjoint function
+
+
+@dataclasses.dataclass
+class Derivative:
+    name: str
+    args: object                 # the original gast.arguments
+    preamble: list               # stack creation, pre-initialisation
+    primal: list
+    seed: list                   # statements creating the output's adjoint (joint form)
+    adjoint: list
+    output: object               # the returned atom
+    output_adjoint: str          # name of the output's adjoint variable
+    gradients: list              # one expression per wrt parameter
+    helpers: list                # HelperUse
+    comments: dict               # marker -> comment text
+
+
+def run(tree, context, helper_names):
+    """``helper_names(function, wrt) -> (forward, backward)`` names helper derivatives."""
+    dry_names = copy.deepcopy(context.names)
+    dry = _Reverse(tree, context, saves.SavePlan(), dry_names, helper_names, dry=True)
+    dry.generate()
+    save_plan = saves.plan(tree.body, set(context.params), dry.reads, dry.residual_assignments,
+                           context.names)
+    final = _Reverse(tree, context, save_plan, context.names, helper_names, dry=False)
+    final.loops_with_adjoint = dry.loops_with_adjoint
+    return final.generate()
+
+
+class _Reverse:
+    def __init__(self, tree, context, plan, names, helper_names, dry):
+        self.tree = tree
+        self.context = context
+        self.activity = context.activity
+        self.plan = plan
+        self.names = names
+        self.helper_names = helper_names
+        self.dry = dry
+        self.adjoint_names = {}
+        self.reads = {}                 # id(stmt) -> primal names its adjoint reads
+        self.residual_assignments = {}  # id(stmt) -> [residual name]
+        self.residual_names = {}
+        self.counters = {}              # id(loop) -> counter name
+        self.helpers = []
+        self.comments = {}
+        self.kinds = _Kinds(tree, context)
+        self.indexed = _indexed_variables(tree)
+        self.primal_names = set(context.locals)
+        self.loop_depth = 0
+        self.loop_depths = _loop_depths(tree.body, 0, {})
+        self.loops_with_adjoint = set()
+        self.counter_stacks = {}
+
+    # --- naming ----------------------------------------------------------------------------
+
+    def adj(self, var):
+        if var not in self.adjoint_names:
+            self.adjoint_names[var] = self.names.reserve("d" + var)
+        return self.adjoint_names[var]
+
+    def comment(self, line):
+        text = self.context.source.line(line).strip()
+        marker = f"__retrograd_comment_{next(_COMMENT_SERIAL)}__"
+        self.comments[marker] = f"{_short_filename(self.context.source.filename)}:{line}  {text}"
+        return gast.Expr(value=syntax.const(marker))
+
+    # --- driver ----------------------------------------------------------------------------
+
+    def generate(self):
+        body = self.tree.body
+        output = self.activity.output
+        primal = self.primal_block(body[:-1])
+        out_adj = None
+        seed = []
+        state = {}
+        if isinstance(output, gast.Name) and output.id in self.activity.active:
+            out_adj = self.adj(output.id)
+            if self.context.ranks.get(output.id) == 0:
+                seed = [syntax.assign(out_adj, syntax.const(1.0))]
+            else:
+                seed = [syntax.assign(out_adj, syntax.call("rt.seed", [syntax.name(output.id)]))]
+            state[output.id] = SHARED
+        elif isinstance(output, gast.Name):
+            out_adj = self.adj(output.id)
+        adjoint = self.adjoint_block(body[:-1], state)
+        gradients = []
+        for param in self.context.wrt:
+            if state.get(param, ZERO) == ZERO:
+                gradients.append(syntax.call("rt.zeros_like", [syntax.name(param)]))
+            else:
+                gradients.append(syntax.name(self.adj(param)))
+        preamble = [syntax.assign(self.plan.stacks[v], gast.List(elts=[], ctx=gast.Load()))
+                    for v in sorted(self.plan.stacks, key=self.plan.stacks.get)]
+        preamble += [syntax.assign(v, syntax.const(None)) for v in self.plan.preinit]
+        preamble += [syntax.assign(s, gast.List(elts=[], ctx=gast.Load()))
+                     for s in self._counter_stacks()]
+        return Derivative(self.context.name, self.tree.args, preamble, primal, seed, adjoint,
+                          output, out_adj, gradients, self.helpers, self.comments)
+
+    def _counter_stacks(self):
+        return sorted(set(self.counter_stacks.values()))
+
+    # --- primal sweep ----------------------------------------------------------------------
+
+    def primal_block(self, statements):
+        out = []
+        for stmt in statements:
+            out.extend(self.primal_statement(stmt))
+        return out
+
+    def primal_statement(self, stmt):
+        before, after = [], []
+        for var in self.plan.push_before.get(id(stmt), []):
+            before.append(self.push(var, syntax.name(var)))
+        for var in self.plan.push_after.get(id(stmt), []):
+            after.append(self.push(var, syntax.name(var)))
+        if id(stmt) in self.plan.save_part:
+            target = stmt.targets[0]
+            part = gast.Subscript(value=syntax.name(target.value.id),
+                                  slice=copy.deepcopy(target.slice), ctx=gast.Load())
+            before.append(self.push(target.value.id, syntax.call("rt.copy", [part])))
+        line = getattr(stmt, "lineno", None)
+        if isinstance(stmt, gast.If):
+            new = gast.If(test=stmt.test, body=self.primal_block(stmt.body) or [gast.Pass()],
+                          orelse=self.primal_block(stmt.orelse))
+            core = [new]
+        elif isinstance(stmt, gast.For):
+            core = self.primal_for(stmt)
+        elif isinstance(stmt, gast.While):
+            core = self.primal_while(stmt)
+        elif isinstance(stmt, gast.Assign) and self._helper_call(stmt) is not None:
+            core = [self.primal_helper_call(stmt)]
+        else:
+            core = [copy.deepcopy(stmt)]
+        return syntax.set_line(before + core + after, line)
+
+    def push(self, var, value):
+        stack = self.plan.stack(var)
+        return gast.Expr(value=syntax.call(gast.Attribute(value=syntax.name(stack), attr="append",
+                                                          ctx=gast.Load()), [value]))
+
+    def pop(self, var, target=None):
+        stack = self.plan.stack(var)
+        value = syntax.call(gast.Attribute(value=syntax.name(stack), attr="pop",
+                                           ctx=gast.Load()))
+        return syntax.assign(target if target is not None else var, value)
+
+    def _counter(self, loop):
+        if id(loop) not in self.counters:
+            self.counters[id(loop)] = self.names.fresh("_n")
+        return self.counters[id(loop)]
+
+    def _needs_counter(self, loop):
+        if isinstance(loop, gast.While):
+            return True
+        return any(isinstance(n, gast.Break) for n in _same_loop_nodes(loop))
+
+    def _counter_stack(self, loop):
+        if id(loop) not in self.counter_stacks:
+            self.counter_stacks[id(loop)] = self.names.reserve(
+                "_stack_" + self._counter(loop).lstrip("_"))
+        return self.counter_stacks[id(loop)]
+
+    def _loop_has_adjoint(self, loop):
+        return self.dry or id(loop) in self.loops_with_adjoint
+
+    def primal_for(self, loop):
+        self.loop_depth += 1
+        body = self.primal_block(loop.body)
+        self.loop_depth -= 1
+        new = gast.For(target=copy.deepcopy(loop.target), iter=copy.deepcopy(loop.iter),
+                       body=body or [gast.Pass()], orelse=[], type_comment=None)
+        if not (self._needs_counter(loop) and self._loop_has_adjoint(loop)):
+            return [new]
+        return self._counted(loop, new)
+
+    def primal_while(self, loop):
+        self.loop_depth += 1
+        body = self.primal_block(loop.body)
+        self.loop_depth -= 1
+        new = gast.While(test=loop.test, body=body or [gast.Pass()], orelse=[])
+        if not self._loop_has_adjoint(loop):
+            return [new]
+        return self._counted(loop, new)
+
+    def _counted(self, loop, new):
+        counter = self._counter(loop)
+        new.body.insert(0, gast.AugAssign(target=syntax.name(counter, gast.Store()),
+                                          op=gast.Add(), value=syntax.const(1)))
+        out = [syntax.assign(counter, syntax.const(0)), new]
+        if self.loop_depth > 0:
+            stack = self._counter_stack(loop)
+            out.append(gast.Expr(value=syntax.call(
+                gast.Attribute(value=syntax.name(stack), attr="append", ctx=gast.Load()),
+                [syntax.name(counter)])))
+        return out
+
+    # --- helper (user function) calls --------------------------------------------------------
+
+    def _helper_call(self, stmt):
+        value = stmt.value
+        if not (isinstance(value, gast.Call) and isinstance(stmt.targets[0], gast.Name)):
+            return None
+        if stmt.targets[0].id not in self.activity.active:
+            return None
+        if _is_method(value, self.context):
+            return None
+        callee = activity_pass.lookup(self.context, value)
+        if callee.kind != "function":
+            return None
+        function = callee.obj
+        signature = inspect.signature(function)
+        try:
+            bound = signature.bind(*value.args, **{k.arg: k.value for k in value.keywords})
+        except TypeError as exc:
+            raise refuse(self.context, stmt, f"cannot call {callee.text}: {exc}") from None
+        wrt = tuple(p for p, node in bound.arguments.items() if self.activity.is_active(node))
+        if not wrt:
+            return None
+        return function, wrt, bound
+
+    def residual(self, stmt):
+        if id(stmt) not in self.residual_names:
+            name = self.names.fresh("_saved")
+            self.residual_names[id(stmt)] = name
+            self.residual_assignments[id(stmt)] = [name]
+            self.primal_names.add(name)
+        return self.residual_names[id(stmt)]
+
+    def _helper_use(self, function, wrt):
+        for use in self.helpers:
+            if use.function is function and use.wrt == wrt:
+                return use
+        forward, backward = self.helper_names(function, wrt)
+        use = HelperUse(function, wrt, forward, backward)
+        self.helpers.append(use)
+        return use
+
+    def primal_helper_call(self, stmt):
+        function, wrt, _ = self._helper_call(stmt)
+        use = self._helper_use(function, wrt)
+        call = copy.deepcopy(stmt.value)
+        call.func = syntax.name(use.forward)
+        target = gast.Tuple(elts=[syntax.name(stmt.targets[0].id, gast.Store()),
+                                  syntax.name(self.residual(stmt), gast.Store())],
+                            ctx=gast.Store())
+        return gast.Assign(targets=[target], value=call, type_comment=None)
+
+    # --- adjoint sweep ---------------------------------------------------------------------
+
+    def adjoint_block(self, statements, state, block=None):
+        out = []
+        for var in self.plan.pop_at_block.get(id(statements), []):
+            out.append(self.pop(var))
+        last_line = None
+        for stmt in reversed(statements):
+            code = self.adjoint_statement(stmt, state)
+            if not code:
+                continue
+            line = getattr(stmt, "lineno", None)
+            if line is not None and line != last_line and not isinstance(
+                    stmt, (gast.If, gast.For, gast.While)):
+                out.append(self.comment(line))
+            last_line = line if not isinstance(stmt, (gast.If, gast.For, gast.While)) else None
+            out.extend(code)
+        return out
+
+    def adjoint_statement(self, stmt, state):
+        code = []
+        reads_before = self._reads_marker()
+        if isinstance(stmt, gast.Assign):
+            target = stmt.targets[0]
+            if isinstance(target, gast.Name):
+                code = self.adjoint_assign(stmt, target.id, state)
+            else:
+                code = self.adjoint_setitem(stmt, state)
+        elif isinstance(stmt, gast.Expr):
+            code = self.adjoint_expression(stmt, state)
+        elif isinstance(stmt, gast.If):
+            code = self.adjoint_if(stmt, state)
+        elif isinstance(stmt, (gast.For, gast.While)):
+            code = self.adjoint_loop(stmt, state)
+        elif isinstance(stmt, (gast.Break, gast.Raise, gast.Assert, gast.Pass)):
+            code = []
+        else:
+            raise refuse(self.context, stmt, f"cannot differentiate a "
+                         f"`{type(stmt).__name__}` statement")
+        for var in self.plan.push_before.get(id(stmt), []):
+            code.append(self.pop(var))
+        self._record_reads(stmt, code, reads_before)
+        return code
+
+    def _reads_marker(self):
+        return None
+
+    def _record_reads(self, stmt, code, _marker):
+        if not isinstance(stmt, (gast.If, gast.For, gast.While)):
+            found = self._primal_reads_of(code)
+        else:
+            found = self._control_reads(stmt, code)
+        if found:
+            self.reads.setdefault(id(stmt), set()).update(found)
+
+    def _primal_reads_of(self, code):
+        found = set()
+        adjoint_names = set(self.adjoint_names.values())
+        for node in code:
+            for sub in gast.walk(node):
+                if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) \
+                        and sub.id in self.primal_names and sub.id not in adjoint_names:
+                    found.add(sub.id)
+        return found
+
+    def _control_reads(self, stmt, code):
+        if not code:
+            return set()
+        if isinstance(stmt, gast.If):
+            return {stmt.test.id} if isinstance(stmt.test, gast.Name) else set()
+        if isinstance(stmt, gast.For):
+            return {n.id for n in gast.walk(stmt.iter) if isinstance(n, gast.Name)
+                    and n.id in self.primal_names}
+        return set()
+
+    # assignments -----------------------------------------------------------------------
+
+    def adjoint_assign(self, stmt, var, state):
+        if var not in self.activity.active:
+            return []
+        code = []
+        if state.get(var, ZERO) != ZERO:
+            code = self.rule_adjoint(stmt, var, state)
+        state[var] = ZERO
+        return code
+
+    def rule_adjoint(self, stmt, var, state):
+        value = stmt.value
+        dz = self.adj(var)
+        active = self.activity.active
+        if not activity_pass.differentiable_sources(value, self.context) \
+                and not isinstance(value, gast.Call):
+            return []     # constants, comparisons: nothing flows back
+        if isinstance(value, gast.Name):
+            out = []
+            if value.id in active:
+                self.contribute(value.id, syntax.name(dz), state, out)
+            return out
+        if isinstance(value, (gast.Tuple, gast.List)):
+            out = []
+            for position, elt in enumerate(value.elts):
+                if isinstance(elt, gast.Name) and elt.id in active:
+                    item = gast.Subscript(value=syntax.name(dz), slice=syntax.const(position),
+                                          ctx=gast.Load())
+                    self.contribute(elt.id, item, state, out)
+            return out
+        if isinstance(value, gast.Dict):
+            out = []
+            for key, elt in zip(value.keys, value.values):
+                if isinstance(elt, gast.Name) and elt.id in active:
+                    item = gast.Subscript(value=syntax.name(dz), slice=copy.deepcopy(key),
+                                          ctx=gast.Load())
+                    self.contribute(elt.id, item, state, out)
+            return out
+        if isinstance(value, gast.Call):
+            helper = self._helper_call(stmt)
+            if helper is not None:
+                return self.helper_adjoint(stmt, var, helper, state)
+            callee = None if _is_method(value, self.context) else \
+                activity_pass.lookup(self.context, value)
+            if callee is not None and callee.kind == "nondifferentiable":
+                return []
+            if callee is not None and callee.kind == "custom":
+                return self.custom_adjoint(stmt, var, callee, state)
+            if callee is not None and callee.kind == "container":
+                out = []
+                if value.args and isinstance(value.args[0], gast.Name) \
+                        and value.args[0].id in active:
+                    self.contribute(value.args[0].id, syntax.name(dz), state, out)
+                return out
+        rule, args, keywords, what = self.rule_for(stmt, value)
+        try:
+            bound = rules.bind(rule, args, keywords)
+        except rules.BindingError as exc:
+            raise refuse(self.context, stmt, f"{what}: {exc}",
+                         "call it with the arguments NumPy documents, or register a rule "
+                         "with rg.register_adjoint") from None
+        wanted = set()
+        for param, node in bound.items():
+            if param == rule.vararg:
+                if any(self.activity.is_active(e) for e in node.elts):
+                    wanted.add(param)
+            elif self.activity.is_active(node):
+                wanted.add(param)
+        temps, contributions = rules.instantiate(rule, bound, syntax.name(var),
+                                                 syntax.name(dz), wanted, self.names.fresh)
+        for contribution in contributions:
+            contribution.value = self.without_needless_unbroadcast(
+                contribution, bound, rule, var)
+        out = list(temps)
+        for contribution in contributions:
+            node = bound[contribution.param]
+            if contribution.param == rule.vararg:
+                holder = self.names.fresh("_g")
+                out.append(syntax.assign(holder, contribution.value))
+                for position, elt in enumerate(node.elts):
+                    if self.activity.is_active(elt):
+                        item = gast.Subscript(value=syntax.name(holder),
+                                              slice=syntax.const(position), ctx=gast.Load())
+                        self.contribute(elt.id, item, state, out)
+                continue
+            if isinstance(node, (gast.Tuple, gast.List)):
+                holder = self.names.fresh("_g")
+                out.append(syntax.assign(holder, contribution.value))
+                for position, elt in enumerate(node.elts):
+                    if self.activity.is_active(elt):
+                        item = gast.Subscript(value=syntax.name(holder),
+                                              slice=syntax.const(position), ctx=gast.Load())
+                        self.contribute(elt.id, item, state, out)
+                continue
+            self.contribute(node.id, contribution.value, state, out, contribution.index)
+        return out
+
+    def without_needless_unbroadcast(self, contribution, bound, rule, var):
+        """``rt.unbroadcast(g, x)`` is ``g`` when no operand can have been broadcast against
+        ``x``: every other operand is a scalar, or ``x`` and the result both are."""
+        value = contribution.value
+        if not (isinstance(value, gast.Call) and syntax.dotted(value.func) == "rt.unbroadcast"):
+            return value
+        ranks = self.context.ranks
+        others = [node for param, node in bound.items()
+                  if param != contribution.param and param in rule.differentiable]
+        other_ranks = [_rank(node, ranks) for node in others]
+        own = _rank(bound[contribution.param], ranks)
+        if all(r == 0 for r in other_ranks) or (own == 0 and ranks.get(var) == 0):
+            return value.args[0]
+        return value
+
+    def rule_for(self, stmt, value):
+        """(rule, positional argument nodes, keyword nodes, description) for a right-hand side."""
+        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Mult) \
+                and isinstance(value.left, gast.Name) and isinstance(value.right, gast.Name) \
+                and value.left.id == value.right.id:
+            return rules.lookup(np.square), [value.left], {}, "operator `*`"
+        if isinstance(value, gast.BinOp):
+            primitive = resolve.BINARY.get(type(value.op))
+            rule = rules.lookup(primitive) if primitive is not None else None
+            what = f"operator `{resolve.SYMBOL.get(type(value.op), '?')}`"
+            if rule is None:
+                raise refuse(self.context, stmt, f"{what} has no derivative rule")
+            return rule, [value.left, value.right], {}, what
+        if isinstance(value, gast.UnaryOp):
+            primitive = resolve.UNARY.get(type(value.op))
+            rule = rules.lookup(primitive) if primitive is not None else None
+            if rule is None:
+                raise refuse(self.context, stmt, "this unary operator has no derivative rule")
+            return rule, [value.operand], {}, "unary operator"
+        if isinstance(value, gast.Subscript):
+            rule = rules.lookup(__import__("operator").getitem)
+            return rule, [value.value, value.slice], {}, "indexing"
+        if isinstance(value, gast.Attribute):
+            rule = rules.ATTRIBUTES.get(value.attr)
+            if rule is None:
+                raise refuse(self.context, stmt,
+                             f"the attribute `.{value.attr}` has no derivative rule",
+                             "use a NumPy function with a known derivative")
+            return rule, [value.value], {}, f"`.{value.attr}`"
+        if isinstance(value, gast.Call):
+            keywords = {k.arg: k.value for k in value.keywords}
+            if _is_method(value, self.context):
+                method = value.func.attr
+                rule = rules.METHODS.get(method)
+                if rule is None:
+                    raise refuse(self.context, stmt,
+                                 f"the method `.{method}()` has no derivative rule",
+                                 "use the NumPy function instead, or register a rule with "
+                                 "rg.register_adjoint")
+                return rule, [value.func.value] + list(value.args), keywords, f"`.{method}()`"
+            callee = activity_pass.lookup(self.context, value)
+            if callee.kind == "rule":
+                return callee.rule, list(value.args), keywords, f"`{callee.text}`"
+            raise refuse(self.context, stmt,
+                          f"`{callee.text}` has no derivative rule and is called on a value "
+                          "that carries a gradient",
+                          "use a NumPy function retrograd knows, define the computation as a "
+                          "Python function, or register a rule with rg.register_adjoint")
+        raise refuse(self.context, stmt, "cannot differentiate this expression")
+
+    def helper_adjoint(self, stmt, var, helper, state):
+        function, wrt, bound = helper
+        use = self._helper_use(function, wrt)
+        residual = self.residual(stmt)
+        parts = [self.names.fresh("_g") for _ in wrt]
+        call = syntax.call(syntax.name(use.backward), [syntax.name(residual),
+                                                       syntax.name(self.adj(var))])
+        target = gast.Tuple(elts=[syntax.name(p, gast.Store()) for p in parts],
+                            ctx=gast.Store())
+        out = [gast.Assign(targets=[target], value=call, type_comment=None)]
+        for param, part in zip(wrt, parts):
+            self.contribute(bound.arguments[param].id, syntax.name(part), state, out)
+        return out
+
+    def custom_adjoint(self, stmt, var, callee, state):
+        value = stmt.value
+        rule_name = self.names.reserve(f"{callee.obj.__name__}_adjoint")
+        self.context.namespace[rule_name] = resolve.CUSTOM[id(callee.obj)][1]
+        result = self.names.fresh("_g")
+        call = syntax.call(syntax.name(rule_name), [syntax.name(self.adj(var)),
+                                                    syntax.name(var)] + list(value.args))
+        out = [syntax.assign(result, call)]
+        if len(value.args) == 1:
+            parts = [syntax.name(result)]
+        else:
+            parts = [gast.Subscript(value=syntax.name(result), slice=syntax.const(i),
+                                    ctx=gast.Load()) for i in range(len(value.args))]
+        for arg, part in zip(value.args, parts):
+            if self.activity.is_active(arg):
+                self.contribute(arg.id, part, state, out)
+        return out
+
+    def adjoint_setitem(self, stmt, state):
+        target = stmt.targets[0]
+        base = target.value.id
+        code = []
+        if base in self.activity.active and state.get(base, ZERO) != ZERO:
+            d = self.adj(base)
+            value = stmt.value
+            if self.activity.is_active(value):
+                part = gast.Subscript(value=syntax.name(d), slice=copy.deepcopy(target.slice),
+                                      ctx=gast.Load())
+                if self.context.ranks.get(value.id) != 0 or not self.kinds.is_array(base):
+                    part = syntax.call("rt.copy", [part])   # a view: zeroed just below
+                self.contribute(value.id, part, state, code)
+            self._own(base, state, code)
+            zero = gast.Assign(targets=[gast.Subscript(value=syntax.name(d),
+                                                       slice=copy.deepcopy(target.slice),
+                                                       ctx=gast.Store())],
+                               value=syntax.const(0.0), type_comment=None)
+            code.append(zero)
+        if id(stmt) in self.plan.save_part:
+            restore = gast.Assign(targets=[gast.Subscript(value=syntax.name(base),
+                                                          slice=copy.deepcopy(target.slice),
+                                                          ctx=gast.Store())],
+                                  value=syntax.call(gast.Attribute(
+                                      value=syntax.name(self.plan.stack(base)), attr="pop",
+                                      ctx=gast.Load())), type_comment=None)
+            code.append(restore)
+        return code
+
+    def adjoint_expression(self, stmt, state):
+        call = stmt.value
+        if not isinstance(call, gast.Call):
+            return []
+        func = call.func
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and func.value.id in self.context.locals and func.attr == "append":
+            base = func.value.id
+            code = []
+            if base in self.activity.active and state.get(base, ZERO) != ZERO:
+                self._own(base, state, code)
+                popped = syntax.call(gast.Attribute(value=syntax.name(self.adj(base)),
+                                                    attr="pop", ctx=gast.Load()))
+                arg = call.args[0]
+                if self.activity.is_active(arg):
+                    self.contribute(arg.id, popped, state, code)
+                else:
+                    code.append(gast.Expr(value=popped))
+            if id(stmt) in self.plan.undo_append:
+                code.append(gast.Expr(value=syntax.call(gast.Attribute(
+                    value=syntax.name(base), attr="pop", ctx=gast.Load()))))
+            return code
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and func.value.id in self.activity.active and func.attr not in (
+                    "append",) and func.attr in ("extend", "insert", "update", "pop", "sort",
+                                                 "reverse", "clear", "remove", "fill"):
+            raise refuse(self.context, stmt,
+                         f"`.{func.attr}()` on a value that carries a gradient is not supported",
+                         "build a new list or array instead of changing it in place")
+        return []
+
+    # control flow -------------------------------------------------------------------------
+
+    def adjoint_if(self, stmt, state):
+        body_state, else_state = dict(state), dict(state)
+        body = self.adjoint_block(stmt.body, body_state)
+        orelse = self.adjoint_block(stmt.orelse, else_state)
+        if not body and not orelse:
+            state.update(body_state)
+            return []
+        merged = self.merge(body_state, else_state, body, orelse)
+        state.clear()
+        state.update(merged)
+        if not body:
+            test = gast.UnaryOp(op=gast.Not(), operand=copy.deepcopy(stmt.test))
+            return [gast.If(test=test, body=orelse, orelse=[])]
+        return [gast.If(test=copy.deepcopy(stmt.test), body=body, orelse=orelse)]
+
+    def join(self, var, a, b):
+        """The status of an adjoint where two paths meet (zeros get materialised)."""
+        if a == b:
+            return a
+        materialized = OWNED if var in self.indexed else SHARED
+        a = materialized if a == ZERO else a
+        b = materialized if b == ZERO else b
+        return OWNED if a == b == OWNED else SHARED
+
+    def merge(self, first, second, first_code, second_code):
+        merged = {}
+        for var in sorted(set(first) | set(second)):
+            a, b = first.get(var, ZERO), second.get(var, ZERO)
+            if a == b:
+                merged[var] = a
+                continue
+            if a == ZERO:
+                first_code.append(self.materialize(var))
+                a = OWNED if var in self.indexed else SHARED
+            if b == ZERO:
+                second_code.append(self.materialize(var))
+                b = OWNED if var in self.indexed else SHARED
+            merged[var] = OWNED if a == b == OWNED else SHARED
+        return merged
+
+    def materialize(self, var):
+        if var in self.indexed:
+            value = syntax.call("rt.zeros_like", [syntax.name(var)])
+        else:
+            value = syntax.const(0.0)
+        return syntax.assign(self.adj(var), value)
+
+    def adjoint_loop(self, loop, state):
+        entry = dict(state)
+        top = dict(entry)
+        for _ in range(5):
+            trial = dict(top)
+            scratch = copy.deepcopy(self.names.__dict__), dict(self.adjoint_names), \
+                dict(self.comments), dict(self.counters), dict(self.counter_stacks), \
+                dict(self.residual_names)
+            self._trial(loop.body, trial)
+            self.names.__dict__ = scratch[0]
+            self.adjoint_names, self.comments, self.counters, self.counter_stacks, \
+                self.residual_names = scratch[1:]
+            new_top = dict(top)
+            for var in set(trial) | set(top):
+                new_top[var] = self.join(var, top.get(var, ZERO), trial.get(var, ZERO))
+            if new_top == top:
+                break
+            top = new_top
+        before = []
+        for var in sorted(top):
+            if top[var] != ZERO and entry.get(var, ZERO) == ZERO:
+                before.append(self.materialize(var))
+        body_state = dict(top)
+        body = self.adjoint_block(loop.body, body_state)
+        for var in sorted(top):
+            if top[var] != ZERO and body_state.get(var, ZERO) == ZERO:
+                body.append(self.materialize(var))
+        if not body:
+            state.update(entry)
+            return []
+        self.loops_with_adjoint.add(id(loop))
+        state.clear()
+        state.update(top)
+        return before + self.reverse_loop(loop, body)
+
+    def _trial(self, body, state):
+        saved_reads = dict(self.reads)
+        saved_helpers = list(self.helpers)
+        self.adjoint_block(body, state)
+        self.reads = saved_reads
+        self.helpers = saved_helpers
+
+    def reverse_loop(self, loop, body):
+        out = []
+        counted = self._needs_counter(loop) or isinstance(loop, gast.While)
+        if counted:
+            counter = self._counter(loop)
+            if self.loop_depth_of(loop) > 0:
+                out.append(syntax.assign(counter, syntax.call(gast.Attribute(
+                    value=syntax.name(self._counter_stack(loop)), attr="pop",
+                    ctx=gast.Load()))))
+        if isinstance(loop, gast.While):
+            iterator = syntax.call("range", [syntax.name(self._counter(loop))])
+            target = syntax.name("_", gast.Store())
+        else:
+            iterator = copy.deepcopy(loop.iter)
+            if counted:
+                iterator = gast.Subscript(value=iterator,
+                                          slice=gast.Slice(None, syntax.name(
+                                              self._counter(loop)), None), ctx=gast.Load())
+            iterator = syntax.call("reversed", [iterator])
+            target = copy.deepcopy(loop.target)
+        out.append(gast.For(target=target, iter=iterator, body=body, orelse=[],
+                            type_comment=None))
+        return out
+
+    def loop_depth_of(self, loop):
+        return self.loop_depths.get(id(loop), 0)
+
+    # contributions ----------------------------------------------------------------------
+
+    def contribute(self, var, value, state, out, index=None):
+        d = self.adj(var)
+        status = state.get(var, ZERO)
+        if index is None:
+            if status == ZERO:
+                out.append(syntax.assign(d, value))
+                aliases = _may_alias(value)
+                state[var] = SHARED if aliases or not _fresh(value) else OWNED
+                for primal, adjoint in self.adjoint_names.items():
+                    if adjoint in aliases and state.get(primal, ZERO) != ZERO:
+                        state[primal] = SHARED
+            else:
+                if self.kinds.numeric(var):
+                    total = gast.BinOp(left=syntax.name(d), op=gast.Add(), right=value)
+                else:
+                    total = syntax.call("rt.add", [syntax.name(d), value])
+                out.append(syntax.assign(d, total))
+                state[var] = OWNED
+            return
+        if status == ZERO:
+            out.append(syntax.assign(d, syntax.call("rt.zeros_like", [syntax.name(var)])))
+        elif status == SHARED:
+            out.append(syntax.assign(d, syntax.call("rt.copy", [syntax.name(d)])))
+        state[var] = OWNED
+        if self.kinds.is_array(var) and self.kinds.basic_index(index):
+            out.append(gast.AugAssign(target=gast.Subscript(value=syntax.name(d), slice=index,
+                                                            ctx=gast.Store()),
+                                      op=gast.Add(), value=value))
+        else:
+            out.append(gast.Expr(value=syntax.call("rt.add_at", [syntax.name(d), index,
+                                                                 value])))
+
+    def _own(self, var, state, out):
+        if state.get(var, ZERO) == SHARED:
+            d = self.adj(var)
+            out.append(syntax.assign(d, syntax.call("rt.copy", [syntax.name(d)])))
+            state[var] = OWNED
+
+
+def _is_method(call, context):
+    func = call.func
+    return isinstance(func, gast.Attribute) and syntax.root_name(func) in context.locals
+
+
+_VIEWS = {"rt.unbroadcast", "np.reshape", "np.transpose", "np.swapaxes", "np.moveaxis",
+          "np.broadcast_to", "np.squeeze", "np.expand_dims", "np.ravel", "np.asarray",
+          "np.flip"}
+_FRESH = {"rt.copy", "rt.zeros_like", "np.full", "np.zeros", "np.array"}
+
+
+def _may_alias(value):
+    """Names whose object ``value`` may be (or view): assigning it shares that object."""
+    if isinstance(value, gast.Name):
+        return {value.id}
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+        return {value.value.id}
+    if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name):
+        return {value.value.id}
+    if isinstance(value, gast.Call):
+        text = syntax.dotted(value.func)
+        if text in _VIEWS and value.args:
+            return _may_alias(value.args[0])
+        if isinstance(value.func, gast.Attribute) and value.func.attr in (
+                "reshape", "transpose", "ravel", "squeeze", "view"):
+            return _may_alias(value.func.value)
+    return set()
+
+
+def _fresh(value):
+    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Constant)):
+        return True
+    if isinstance(value, gast.Call):
+        text = syntax.dotted(value.func)
+        return text in _FRESH or (text or "").startswith("np.") and text not in _VIEWS
+    return False
+
+
+def _rank(node, ranks):
+    if isinstance(node, gast.Constant):
+        return 0 if isinstance(node.value, (int, float, complex, bool)) else None
+    if isinstance(node, gast.Name):
+        return ranks.get(node.id)
+    return None
+
+
+def _loop_depths(statements, depth, found):
+    for stmt in statements:
+        if isinstance(stmt, (gast.For, gast.While)):
+            found[id(stmt)] = depth
+            _loop_depths(stmt.body, depth + 1, found)
+        elif isinstance(stmt, gast.If):
+            _loop_depths(stmt.body, depth, found)
+            _loop_depths(stmt.orelse, depth, found)
+    return found
+
+
+def _same_loop_nodes(loop):
+    for stmt in loop.body:
+        yield from _walk_same(stmt)
+
+
+def _walk_same(stmt):
+    yield stmt
+    if isinstance(stmt, gast.If):
+        for child in stmt.body + stmt.orelse:
+            yield from _walk_same(child)
+
+
+def _indexed_variables(tree):
+    """Variables whose adjoint receives parts (``x[i]`` read, ``append``): they need real
+    zero containers, not a scalar 0.0."""
+    found = set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
+            found.add(node.value.id)
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                and node.func.attr == "append" and isinstance(node.func.value, gast.Name):
+            found.add(node.func.value.id)
+    return found
+
+
+def _short_filename(filename):
+    import os
+    return os.path.basename(filename)
+
+
+class _Kinds:
+    """What kind of value each variable holds, as far as the code shows: 'array' (NumPy
+    arrays and numbers), 'list', 'tuple', 'dict' or unknown; and which names hold ints."""
+
+    def __init__(self, tree, context):
+        self.context = context
+        kinds = {}
+        for param in context.params:
+            kinds[param] = {"list": "list", "tuple": "tuple", "dict": "dict"}.get(
+                context.param_kinds.get(param, "array"), "array")
+        self.ints = set()
+        assigned = {}
+        for node in gast.walk(tree):
+            if isinstance(node, gast.For) and isinstance(node.target, gast.Name):
+                self.ints.add(node.target.id)
+            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+                assigned.setdefault(node.targets[0].id, []).append(node.value)
+        for _ in range(3):
+            for var, values in assigned.items():
+                found = {self._kind_of(v, kinds, context) for v in values}
+                kinds[var] = found.pop() if len(found) == 1 else None
+                if all(self._is_int(v) for v in values):
+                    self.ints.add(var)
+        self.kinds = kinds
+
+    def _kind_of(self, value, kinds, context):
+        if isinstance(value, gast.Name):
+            return kinds.get(value.id, "array" if value.id not in context.locals else None)
+        if isinstance(value, gast.List):
+            return "list"
+        if isinstance(value, gast.Tuple):
+            return "tuple"
+        if isinstance(value, gast.Dict):
+            return "dict"
+        if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Constant)):
+            return "array"
+        if isinstance(value, gast.Call) and not _is_method(value, context):
+            text = syntax.dotted(value.func) or ""
+            if text in ("list",):
+                return "list"
+            if text.split(".")[0] in ("np", "numpy", "math"):
+                return "array"
+        if isinstance(value, gast.Attribute) and value.attr == "T":
+            return "array"
+        return None
+
+    def _is_int(self, value):
+        if isinstance(value, gast.Constant):
+            return isinstance(value.value, int) and not isinstance(value.value, bool)
+        if isinstance(value, gast.Call) and syntax.dotted(value.func) == "len":
+            return True
+        if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub,
+                                                                   gast.Mult, gast.FloorDiv)):
+            return all(self._is_int(v) or (isinstance(v, gast.Name) and v.id in self.ints)
+                       for v in (value.left, value.right))
+        return False
+
+    def numeric(self, var):
+        return self.kinds.get(var) == "array"
+
+    def is_array(self, var):
+        return self.kinds.get(var) == "array"
+
+    def basic_index(self, index):
+        if isinstance(index, gast.Constant):
+            return index.value is None or index.value is Ellipsis or (
+                isinstance(index.value, int) and not isinstance(index.value, bool))
+        if isinstance(index, gast.Name):
+            return index.id in self.ints
+        if isinstance(index, gast.Slice):
+            return True
+        if isinstance(index, gast.Tuple):
+            return all(self.basic_index(e) for e in index.elts)
+        return False

@@ -1,0 +1,216 @@
+"""The compiler's passes, in order, and the assembly of a derivative module.
+
+    load -> resolve -> jumps -> normalize -> activity -> reverse (with saves) -> dce -> emit
+
+``derive`` runs them for one function and, recursively, for every user function it calls
+with active arguments (each callee's derivative is emitted once per set of active
+parameters). The result is a ``Module``: its source text and the live functions compiled
+from it.
+"""
+import dataclasses
+import linecache
+import os
+import sys
+
+import gast
+import numpy as np
+
+import retrograd.runtime as rt
+
+from . import rules, syntax
+from .errors import DifferentiationError, InternalError, refuse
+from .passes import activity, dce, emit, jumps, load, normalize, ranks, resolve, reverse
+
+rules.load_families()
+
+VERSION = "0.1.0"
+PASSES = ("load", "resolve", "jumps", "normalize", "activity", "ranks", "reverse", "dce",
+          "emit")
+
+
+@dataclasses.dataclass
+class Unit:
+    """One function's derivative code."""
+    function: object
+    wrt: tuple
+    names: tuple           # the derivative function names it defines
+    nodes: list            # gast FunctionDefs
+    context: object
+    comments: dict
+
+
+@dataclasses.dataclass
+class Module:
+    """Derivative functions of one top-level function plus those of its helpers."""
+    source: str
+    namespace: dict
+    entry: str             # name of the function the API calls (or forward name for split)
+    backward: str = None
+
+
+class _Build:
+    def __init__(self, options):
+        self.options = options
+        self.units = {}          # (function, wrt, form) -> Unit
+        self.pending = []
+        self.taken = set()
+
+    def unique(self, wanted):
+        candidate, counter = wanted, 1
+        while candidate in self.taken:
+            counter += 1
+            candidate = f"{wanted}_{counter}"
+        self.taken.add(candidate)
+        return candidate
+
+    def helper_names(self, function, wrt):
+        key = (function, wrt, "split")
+        if key not in self.units:
+            base = function.__name__.lstrip("_") or "f"
+            names = (self.unique(f"fwd_{base}"), self.unique(f"bwd_{base}"))
+            self.units[key] = None
+            self.pending.append((key, names))
+            self._names = getattr(self, "_names", {})
+            self._names[key] = names
+        return self._names[key]
+
+
+def derive(function, wrt, form, options=None, param_kinds=None, param_ranks=None,
+           verbose=False):
+    """Compile the derivative of ``function`` w.r.t. parameter names ``wrt``.
+
+    ``form`` is 'grad', 'value_and_grad' (joint functions) or 'vjp' (forward/backward pair).
+    """
+    options = dict(options or {})
+    build = _Build(options)
+    top_name = _top_names(function, form, build)
+    top = _compile_unit(function, wrt, form, top_name, build, param_kinds or {},
+                        param_ranks or {}, verbose)
+    units = [top]
+    while build.pending:
+        key, names = build.pending.pop(0)
+        units.append(_compile_unit(key[0], key[1], "split", names, build, {}, {}, verbose))
+    return _assemble(units, form, top_name)
+
+
+def _top_names(function, form, build):
+    base = function.__name__
+    if form == "vjp":
+        return build.unique(f"fwd_{base}"), build.unique(f"bwd_{base}")
+    prefix = "grad" if form == "grad" else "value_and_grad"
+    return (build.unique(f"{prefix}_{base}"),)
+
+
+def _compile_unit(function, wrt, form, names, build, param_kinds, param_ranks, verbose):
+    tree, context = load.run(function, options=build.options)
+    context.names.taken |= build.taken
+    context.wrt = tuple(wrt)
+    context.param_kinds = dict(param_kinds)
+    context.param_ranks = dict(param_ranks)
+    try:
+        tree = _run_passes(tree, context, build, verbose)
+        derivative = reverse.run(tree, context, build.helper_names)
+    except DifferentiationError:
+        raise
+    except Exception as exc:  # an internal failure: report it against the user's code
+        raise InternalError(
+            f"internal error while differentiating {context.name}: "
+            f"{type(exc).__name__}: {exc}", filename=context.source.filename,
+            lineno=context.source.first_line,
+            source_line=context.source.line(context.source.first_line),
+            hint="this is a bug in retrograd; please report it with this function") from exc
+    if form == "vjp" or form == "split":
+        residuals = _residuals(derivative, context)
+        derivative.preamble += [syntax.assign(v, syntax.const(None))
+                                for v in _possibly_undefined(derivative, residuals)]
+        nodes = list(emit.split(derivative, names[0], names[1], residuals))
+    else:
+        nodes = [emit.joint(derivative, names[0], with_value=(form == "value_and_grad"))]
+    if context.optimize:
+        nodes = [dce.run(node) for node in nodes]
+    build.taken |= set(names)
+    return Unit(function, tuple(wrt), tuple(names), nodes, context, derivative.comments)
+
+
+def _run_passes(tree, context, build, verbose):
+    for step in (resolve, jumps, normalize, activity, ranks):
+        tree = step.run(tree, context)
+        if verbose:
+            print(f"--- after {step.__name__.rsplit('.', 1)[-1]} ---")
+            print(emit.to_source(tree, {}))
+    return tree
+
+
+def _residuals(derivative, context):
+    """Primal names the backward function reads, in a stable order."""
+    adjoint_side = set()
+    for node in derivative.adjoint + [gast.Return(value=gast.Tuple(
+            elts=derivative.gradients, ctx=gast.Load()))]:
+        for sub in gast.walk(node):
+            if isinstance(sub, gast.Name):
+                adjoint_side.add(sub.id)
+    primal_side = set(context.params)
+    for node in derivative.preamble + derivative.primal:
+        for sub in gast.walk(node):
+            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
+                primal_side.add(sub.id)
+    order = context.params + sorted(primal_side - set(context.params))
+    return [n for n in order if n in adjoint_side and n in primal_side]
+
+
+def _possibly_undefined(derivative, residuals):
+    defined = set()
+    for node in derivative.preamble + derivative.primal:
+        if isinstance(node, gast.Assign):
+            for target in node.targets:
+                defined |= {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+    params = {a.id for a in derivative.args.args + derivative.args.posonlyargs +
+              derivative.args.kwonlyargs}
+    return [r for r in residuals if r not in defined and r not in params]
+
+
+def _assemble(units, form, top_names):
+    top = units[0]
+    filename = top.context.source.filename
+    comments = {}
+    for unit in units:
+        comments.update(unit.comments)
+    header = (f'"""Derivative of {top.context.name} ({os.path.basename(filename)}), '
+              f'generated by retrograd {VERSION}."""\n'
+              "import numpy as np\n"
+              "import retrograd.runtime as rt\n")
+    bodies = [emit.to_source(node, comments) for unit in units for node in unit.nodes]
+    source = header + "\n\n" + "\n\n".join(b.rstrip() + "\n" for b in bodies)
+    source = source.replace("\n\n\ndef", "\n\n\ndef")
+    code_name = f"<retrograd: {'/'.join(top_names)} of {filename}>"
+    linecache.cache[code_name] = (len(source), None, source.splitlines(True), code_name)
+    namespaces = []
+    functions = {}
+    for unit in units:
+        namespace = dict(unit.context.namespace)
+        namespace.update({"np": np, "rt": rt, "__name__": "retrograd_generated"})
+        text = header + "\n\n" + "\n\n".join(
+            emit.to_source(node, comments) for node in unit.nodes)
+        # Each unit runs in the namespace of its own module; all share one source listing.
+        code = compile(_align(text, source, unit), code_name, "exec")
+        exec(code, namespace)  # noqa: S102 - our own generated code
+        for name in unit.names:
+            functions[name] = namespace[name]
+        namespaces.append(namespace)
+    for namespace in namespaces:
+        namespace.update(functions)
+    entry = top.names[0]
+    backward = top.names[1] if len(top.names) > 1 else None
+    return Module(source, namespaces[0], entry, backward)
+
+
+def _align(text, source, unit):
+    """Pad ``text`` so its functions sit at the same line numbers as in ``source``: tracebacks
+    through generated code then point at the right lines of the shared listing."""
+    first_def = f"def {unit.names[0]}("
+    position = source.find("\ndef " + unit.names[0] + "(")
+    if position < 0:
+        return text
+    line_in_source = source[:position + 1].count("\n")
+    body = text[text.find(first_def):]
+    return "\n" * line_in_source + body

@@ -1,0 +1,85 @@
+"""Adjoint rules of linear algebra: products, contractions, inverses, factorizations, norms."""
+import operator
+
+import numpy as np
+
+from . import adjoint
+
+rt = None
+
+
+@adjoint(operator.matmul, np.matmul)
+def matmul(dz, z, x, y):
+    dx = rt.matmul_adjoint_left(dz, x, y)
+    dy = rt.matmul_adjoint_right(dz, x, y)
+
+
+@adjoint(np.dot, methods=("dot",))
+def dot(dz, z, a, b):
+    da = rt.dot_adjoint_left(dz, a, b)
+    db = rt.dot_adjoint_right(dz, a, b)
+
+
+@adjoint(np.inner)
+def inner(dz, z, a, b):
+    da = rt.inner_adjoint_left(dz, a, b)
+    db = rt.inner_adjoint_right(dz, a, b)
+
+
+@adjoint(np.outer)
+def outer(dz, z, a, b):
+    da = np.reshape(dz @ np.ravel(b), np.shape(a))
+    db = np.reshape(np.ravel(a) @ dz, np.shape(b))
+
+
+@adjoint(np.tensordot)
+def tensordot(dz, z, a, b, axes=2):
+    da = rt.tensordot_adjoint_left(dz, a, b, axes)
+    db = rt.tensordot_adjoint_right(dz, a, b, axes)
+
+
+@adjoint(np.einsum)
+def einsum(dz, z, subscripts, *operands):
+    doperands = rt.einsum_adjoint(dz, subscripts, operands)
+
+
+@adjoint(np.trace, methods=("trace",))
+def trace(dz, z, a, offset=0, axis1=0, axis2=1):
+    da = rt.trace_adjoint(dz, a, offset, axis1, axis2)
+
+
+@adjoint(np.diag)
+def diag(dz, z, v, k=0):
+    dv = rt.diag_adjoint(dz, v, k)
+
+
+@adjoint(np.linalg.inv)
+def inv(dz, z, a):
+    da = -rt.transpose_last(z) @ dz @ rt.transpose_last(z)
+
+
+@adjoint(np.linalg.solve)
+def solve(dz, z, a, b):
+    g = np.linalg.solve(rt.transpose_last(a), dz)
+    da = rt.solve_adjoint_matrix(g, z)
+    db = g
+
+
+@adjoint(np.linalg.det)
+def det(dz, z, a):
+    da = (dz * z)[..., None, None] * rt.transpose_last(np.linalg.inv(a))
+
+
+@adjoint(np.linalg.slogdet)
+def slogdet(dz, z, a):
+    da = rt.slogdet_adjoint(dz, a)
+
+
+@adjoint(np.linalg.norm)
+def norm(dz, z, x, ord=None, axis=None, keepdims=False):
+    dx = rt.norm_adjoint(dz, z, x, ord, axis, keepdims)
+
+
+@adjoint(np.linalg.cholesky)
+def cholesky(dz, z, a):
+    da = rt.cholesky_adjoint(dz, z)
