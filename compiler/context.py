@@ -54,6 +54,7 @@ class Context:
     param_kinds: dict = dataclasses.field(default_factory=dict)  # name -> 'array'|'list'|...
     param_ranks: dict = dataclasses.field(default_factory=dict)  # name -> ndim or None
     ranks: dict = dataclasses.field(default_factory=dict)        # filled by ranks
+    shapes: dict = dataclasses.field(default_factory=dict)       # filled by ranks
     optimize: bool = True
     names: Any = None
     locals: set = dataclasses.field(default_factory=set)

@@ -1,6 +1,7 @@
 """The compiler's passes, in order, and the assembly of a derivative module.
 
-    load -> resolve -> jumps -> normalize -> activity -> reverse (with saves) -> dce -> emit
+    load -> resolve -> jumps -> normalize -> activity -> ranks -> reverse (with saves)
+         -> copies -> dce -> emit
 
 ``derive`` runs them for one function and, recursively, for every user function it calls
 with active arguments (each callee's derivative is emitted once per set of active
@@ -19,13 +20,13 @@ import retrograd.runtime as rt
 
 from . import rules, syntax
 from .errors import DifferentiationError, InternalError, refuse
-from .passes import activity, dce, emit, jumps, load, normalize, ranks, resolve, reverse
+from .passes import activity, copies, dce, emit, jumps, load, normalize, ranks, resolve, reverse
 
 rules.load_families()
 
 VERSION = "0.1.0"
-PASSES = ("load", "resolve", "jumps", "normalize", "activity", "ranks", "reverse", "dce",
-          "emit")
+PASSES = ("load", "resolve", "jumps", "normalize", "activity", "ranks", "reverse", "copies",
+          "dce", "emit")
 
 
 @dataclasses.dataclass
@@ -119,6 +120,8 @@ def _compile_unit(function, wrt, form, names, build, param_kinds, param_ranks, v
             lineno=context.source.first_line,
             source_line=context.source.line(context.source.first_line),
             hint="this is a bug in retrograd; please report it with this function") from exc
+    if context.optimize:
+        copies.propagate(derivative.adjoint)
     if form == "vjp" or form == "split":
         residuals = _residuals(derivative, context)
         derivative.preamble += [syntax.assign(v, syntax.const(None))
@@ -127,7 +130,7 @@ def _compile_unit(function, wrt, form, names, build, param_kinds, param_ranks, v
     else:
         nodes = [emit.joint(derivative, names[0], with_value=(form == "value_and_grad"))]
     if context.optimize:
-        nodes = [dce.run(node) for node in nodes]
+        nodes = [dce.run(copies.fold_temporaries(node)) for node in nodes]
     build.taken |= set(names)
     return Unit(function, tuple(wrt), tuple(names), nodes, context, derivative.comments)
 

@@ -4,8 +4,8 @@ Assumes: jumps have been lowered (see ``jumps``). Guarantees that afterwards eve
 
 * ``y = a``, ``y = a op b``, ``y = op a``, ``y = f(a, ..., k=b)``, ``y = a.m(...)``,
   ``y = a.attr``, ``y = a[index]``, ``y = (a, b)`` / ``[a, b]`` / ``{k: a}``, where ``a, b`` are
-  names, constants or module-level references and the index is built from those; ``y`` never
-  appears on its own right-hand side;
+  names, constants or module-level references and the index is built from those (plus
+  integer arithmetic such as ``v[i - 1]``); ``y`` never appears on its own right-hand side;
 * ``y = <condition>`` where the condition (comparison, ``and``/``or``/``not``) is kept whole:
   it carries no gradient;
 * ``x[index] = a``, ``a.append(b)`` and other expression statements over atoms;
@@ -373,7 +373,20 @@ class _Normalizer:
                                 for part in (index.lower, index.upper, index.step)))
         if isinstance(index, gast.Tuple):
             return gast.Tuple(elts=[self.index(e, out) for e in index.elts], ctx=gast.Load())
+        if self.is_index_arithmetic(index):
+            return index      # `v[i - 1]` stays readable; it carries no gradient
         return self.atom(index, out)
+
+    def is_index_arithmetic(self, node):
+        """Integer arithmetic on names and constants, as in ``x[2 * i + 1]``."""
+        if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Sub, gast.Mult,
+                                                                 gast.FloorDiv, gast.Mod)):
+            return all(self.is_index_arithmetic(n) for n in (node.left, node.right))
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+            return self.is_index_arithmetic(node.operand)
+        if isinstance(node, gast.Constant):
+            return isinstance(node.value, int) and not isinstance(node.value, bool)
+        return isinstance(node, gast.Name)
 
     def line_node(self):
         node = gast.Pass()

@@ -4,9 +4,10 @@ Assumes: a normalized body, resolved calls, and ``context.param_ranks`` (from th
 derived function was first called with; empty when unknown, as for the command line).
 Guarantees: ``context.ranks`` maps names to an ``int`` number of dimensions (0 for Python and
 NumPy scalars) or ``None`` when unknown. Flow-insensitive: a name whose assignments disagree
-is unknown. The reverse pass uses ranks to leave out ``unbroadcast`` where no broadcasting
-can have happened (every other operand is a scalar, or everything is), which also spares the
-saves those calls would need.
+is unknown. ``context.shapes`` names shapes by symbols: two values with the same symbol have
+the same shape (see ``shapes`` below). The reverse pass uses both to leave out
+``unbroadcast`` where no broadcasting can have happened, which also spares the saves those
+calls would need.
 """
 import math
 
@@ -48,6 +49,7 @@ def run(tree, context):
         if rank is _NOTHING:
             ranks[name] = None
     context.ranks = ranks
+    context.shapes = shapes(tree, context, ranks)
     return tree
 
 
@@ -131,6 +133,11 @@ def _index(base, index, ranks, ints):
             else:
                 return None
         elif isinstance(part, gast.Name) and (part.id in ints or ranks.get(part.id) == 0):
+            rank -= 1
+        elif isinstance(part, (gast.BinOp, gast.UnaryOp)) and all(
+                (isinstance(n, gast.Name) and (n.id in ints or ranks.get(n.id) == 0))
+                or (isinstance(n, gast.Constant) and isinstance(n.value, int))
+                for n in gast.walk(part) if isinstance(n, (gast.Name, gast.Constant))):
             rank -= 1
         else:
             return None
@@ -225,3 +232,121 @@ def _constant(node):
 
 
 _ = math
+
+
+# --- shapes -------------------------------------------------------------------------------
+#
+# Beyond ranks, the pass tracks which values provably have the same shape: a shape is named
+# by a symbol ("scalar", a parameter's name, or an operation over symbols such as
+# ("matmul", "x", "w")); equal symbols mean equal shapes. Unknown is None.
+
+def shapes(tree, context, ranks):
+    symbols = {}
+    for param in context.params:
+        rank = ranks.get(param)
+        symbols[param] = "scalar" if rank == 0 else (("param", param) if rank is not None
+                                                     else None)
+    assigned = {}
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+            assigned.setdefault(node.targets[0].id, []).append(node.value)
+        elif isinstance(node, gast.For) and isinstance(node.target, gast.Name):
+            symbols[node.target.id] = "scalar"
+    for name in assigned:
+        if name not in context.params:
+            symbols[name] = _NOTHING
+    for _ in range(10):
+        changed = False
+        for name, values in assigned.items():
+            if name in context.params:
+                continue
+            new = _NOTHING
+            for value in values:
+                new = _join(new, _symbol(value, symbols, ranks, context))
+            if ranks.get(name) == 0 and new is not _NOTHING:
+                new = "scalar"
+            if new != symbols.get(name):
+                symbols[name] = new
+                changed = True
+        if not changed:
+            break
+    return {k: (None if v is _NOTHING else v) for k, v in symbols.items()}
+
+
+def symbol_of(node, symbols):
+    if isinstance(node, gast.Constant):
+        return "scalar" if isinstance(node.value, (int, float, complex, bool)) else None
+    if isinstance(node, gast.Name):
+        return symbols.get(node.id)
+    return None
+
+
+def _broadcast(a, b):
+    if a is _NOTHING or b is _NOTHING:
+        return _NOTHING
+    if a is None or b is None:
+        return None
+    if a == b:
+        return a
+    if b == "scalar":
+        return a
+    if a == "scalar":
+        return b
+    return None
+
+
+_ELEMENTWISE_BINARY = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.FloorDiv,
+                       gast.Mod)
+
+
+def _symbol(value, symbols, ranks, context):
+    if isinstance(value, (gast.Constant, gast.Name)):
+        return symbol_of(value, symbols)
+    if isinstance(value, gast.BinOp):
+        a, b = symbol_of(value.left, symbols), symbol_of(value.right, symbols)
+        if isinstance(value.op, _ELEMENTWISE_BINARY):
+            return _broadcast(a, b)
+        if isinstance(value.op, gast.MatMult):
+            if a is _NOTHING or b is _NOTHING:
+                return _NOTHING
+            return ("matmul", a, b) if a is not None and b is not None else None
+        return None
+    if isinstance(value, gast.UnaryOp):
+        return symbol_of(value.operand, symbols)
+    if isinstance(value, gast.Attribute):
+        if value.attr == "T" and isinstance(value.value, gast.Name):
+            inner = symbols.get(value.value.id)
+            return inner if inner in ("scalar", _NOTHING, None) else ("T", inner)
+        return None
+    if isinstance(value, gast.Call) and not (
+            isinstance(value.func, gast.Attribute)
+            and syntax.root_name(value.func) in context.locals):
+        callee = activity.lookup(context, value)
+        if callee.kind == "nondifferentiable" and getattr(callee.obj, "__name__", "") in (
+                "zeros_like", "ones_like", "empty_like", "full_like") and value.args:
+            return symbol_of(value.args[0], symbols)
+        if callee.kind != "rule":
+            return None
+        rule = callee.rule
+        try:
+            bound = rules.bind(rule, list(value.args), {k.arg: k.value for k in value.keywords})
+        except rules.BindingError:
+            return None
+        if rule.family == "elementwise" and rule.name not in ("array",):
+            operands = [symbol_of(bound[p], symbols) for p in rule.differentiable
+                        if not isinstance(bound[p], gast.Tuple)]
+            if "condition" in bound:
+                operands.append(symbol_of(bound["condition"], symbols))
+            result = "scalar"
+            for symbol in operands:
+                result = _broadcast(result, symbol)
+            return result
+        if rule.family == "reductions":
+            axis, keepdims = bound.get("axis"), bound.get("keepdims")
+            if _constant(axis) and axis.value is None and _constant(keepdims) \
+                    and not keepdims.value and rule.name not in ("cumsum", "cumprod"):
+                return "scalar"
+            if rule.name in ("cumsum", "cumprod") and _constant(axis) and axis.value is not None:
+                return symbol_of(bound["x"], symbols)
+        return None
+    return None

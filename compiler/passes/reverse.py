@@ -471,6 +471,10 @@ class _Reverse:
         own = _rank(bound[contribution.param], ranks)
         if all(r == 0 for r in other_ranks) or (own == 0 and ranks.get(var) == 0):
             return value.args[0]
+        node = bound[contribution.param]
+        own_shape = self.context.shapes.get(node.id) if isinstance(node, gast.Name) else None
+        if own_shape is not None and own_shape == self.context.shapes.get(var):
+            return value.args[0]
         return value
 
     def rule_for(self, stmt, value):
@@ -565,9 +569,10 @@ class _Reverse:
             if self.activity.is_active(value):
                 part = gast.Subscript(value=syntax.name(d), slice=copy.deepcopy(target.slice),
                                       ctx=gast.Load())
-                if self.context.ranks.get(value.id) != 0 or not self.kinds.is_array(base):
+                scalar = self.context.ranks.get(value.id) == 0 and self.kinds.is_array(base)
+                if not scalar:
                     part = syntax.call("rt.copy", [part])   # a view: zeroed just below
-                self.contribute(value.id, part, state, code)
+                self.contribute(value.id, part, state, code, fresh=scalar)
             self._own(base, state, code)
             zero = gast.Assign(targets=[gast.Subscript(value=syntax.name(d),
                                                        slice=copy.deepcopy(target.slice),
@@ -735,14 +740,15 @@ class _Reverse:
 
     # contributions ----------------------------------------------------------------------
 
-    def contribute(self, var, value, state, out, index=None):
+    def contribute(self, var, value, state, out, index=None, fresh=False):
+        """Add ``value`` to the adjoint of ``var`` (or to its part ``index``)."""
         d = self.adj(var)
         status = state.get(var, ZERO)
         if index is None:
             if status == ZERO:
                 out.append(syntax.assign(d, value))
-                aliases = _may_alias(value)
-                state[var] = SHARED if aliases or not _fresh(value) else OWNED
+                aliases = set() if fresh else _may_alias(value)
+                state[var] = SHARED if aliases or not (fresh or _fresh(value)) else OWNED
                 for primal, adjoint in self.adjoint_names.items():
                     if adjoint in aliases and state.get(primal, ZERO) != ZERO:
                         state[primal] = SHARED
@@ -930,6 +936,9 @@ class _Kinds:
                 isinstance(index.value, int) and not isinstance(index.value, bool))
         if isinstance(index, gast.Name):
             return index.id in self.ints
+        if isinstance(index, (gast.BinOp, gast.UnaryOp)):
+            return all(self.basic_index(n) for n in (
+                [index.left, index.right] if isinstance(index, gast.BinOp) else [index.operand]))
         if isinstance(index, gast.Slice):
             return True
         if isinstance(index, gast.Tuple):

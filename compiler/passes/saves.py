@@ -66,9 +66,13 @@ def plan(body, params, adjoint_reads, extra_assignments, names):
             stack_for(var)
             continue
         first = _first_definition(sites) if var not in params else None
+        readers = [walker.location[i] for i, reads in adjoint_reads.items()
+                   if var in reads and i in walker.location]
         for site in sites:
             if site is first:
                 continue      # nothing to overwrite yet
+            if not any(_may_read_before(reader, site, walker) for reader in readers):
+                continue      # no adjoint needs the value this statement overwrites
             if site.kind == "assign":
                 result.push_before.setdefault(id(site.stmt), []).append(var)
                 stack_for(var)
@@ -77,7 +81,8 @@ def plan(body, params, adjoint_reads, extra_assignments, names):
                 stack_for(var)
             elif site.kind == "append":
                 result.undo_append.add(id(site.stmt))
-        if var not in params and first is None:
+        if var not in params and first is None and any(
+                id(site.stmt) in result.push_before for site in sites):
             result.preinit.append(var)
     return result
 
@@ -90,6 +95,7 @@ class _Site:
     loop_depth: int
     parents: tuple       # enclosing (block, position) pairs, outermost first
     kind: str            # 'assign' | 'setitem' | 'append' | 'loop'
+    order: int = 0       # position in a pre-order walk of the body
 
 
 class _Walker:
@@ -105,7 +111,8 @@ class _Walker:
         if not parents:
             self.top_level = statements
         for position, stmt in enumerate(statements):
-            site = _Site(stmt, statements, position, loop_depth, parents, "stmt")
+            site = _Site(stmt, statements, position, loop_depth, parents, "stmt",
+                         len(self.location))
             self.location[id(stmt)] = site
             for var, kind in self._assigned(stmt):
                 self.assignments.setdefault(var, []).append(
@@ -135,6 +142,23 @@ class _Walker:
         for var in self.extra.get(id(stmt), ()):
             found.append((var, "assign"))
         return found
+
+
+def _may_read_before(reader, site, walker):
+    """Whether ``reader`` may run before ``site`` and have its adjoint run after ``site``'s:
+    it comes earlier in the program, or both sit in a common loop."""
+    if reader.order < site.order:
+        return True
+    return bool(_enclosing_loops(reader) & _enclosing_loops(site))
+
+
+def _enclosing_loops(site):
+    loops = set()
+    for block, position in site.parents:
+        stmt = block[position]
+        if isinstance(stmt, (gast.For, gast.While)):
+            loops.add(id(stmt))
+    return loops
 
 
 def _block_local(var, site, walker, adjoint_reads):

@@ -1,8 +1,4 @@
-"""Adjoint computations too long to inline: products, reductions, factorizations, splits.
-
-Each function computes the contribution to one argument, given the output cotangent ``g``
-(``dz`` in the rules) and the primal values. Generated code calls them as ``rt.<name>``.
-"""
+"""Adjoints of linear algebra too long to inline: products, contractions, factorizations."""
 import numpy as np
 
 
@@ -12,7 +8,7 @@ def transpose_last(a):
 
 
 def _sum_to_shape(g, shape):
-    from . import unbroadcast
+    from .core import unbroadcast
     return unbroadcast(g, shape)
 
 
@@ -206,114 +202,3 @@ def cholesky_adjoint(g, l):
     inv_l = np.linalg.inv(l)
     s = transpose_last(inv_l) @ phi @ inv_l
     return 0.5 * (s + transpose_last(s))
-
-
-def prod_adjoint(g, x, axis, keepdims):
-    from . import unreduce
-    x = np.asarray(x, dtype=float)
-    if axis is None:
-        flat = x.ravel()
-        return np.reshape(_prod_others(flat, 0), x.shape) * g
-    axes = axis
-    product_others = _prod_others(x, axes)
-    return unreduce(g, x, axis, keepdims) * product_others
-
-
-def _prod_others(x, axis):
-    """Product of all other elements along ``axis`` for each element (safe with zeros)."""
-    x = np.moveaxis(x, axis, -1)
-    left = np.cumprod(np.concatenate([np.ones(x.shape[:-1] + (1,)), x[..., :-1]], -1), -1)
-    right = np.flip(np.cumprod(np.concatenate(
-        [np.ones(x.shape[:-1] + (1,)), np.flip(x, -1)[..., :-1]], -1), -1), -1)
-    return np.moveaxis(left * right, -1, axis)
-
-
-def extremum_adjoint(g, z, x, axis, keepdims):
-    """Adjoint of max/min: the cotangent is shared equally among tied extreme elements."""
-    from . import unreduce
-    z_full = unreduce(z, x, axis, keepdims)
-    mask = (np.asarray(x) == z_full)
-    count = np.sum(mask, axis=axis, keepdims=True)
-    return unreduce(g, x, axis, keepdims) * mask / count
-
-
-def cumsum_adjoint(g, x, axis):
-    if axis is None:
-        return np.reshape(np.flip(np.cumsum(np.flip(np.ravel(g)))), np.shape(x))
-    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
-
-
-def cumprod_adjoint(g, z, x, axis):
-    """Adjoint of ``cumprod``: sum over later outputs of g * z / x (x without zeros)."""
-    if axis is None:
-        return np.reshape(cumprod_adjoint(np.ravel(g), np.ravel(z), np.ravel(x), 0), np.shape(x))
-    return np.flip(np.cumsum(np.flip(g * z, axis), axis), axis) / x
-
-
-def unreduce_sequence(g, x):
-    """Adjoint of the builtin ``sum`` over a list/tuple (or an array's first axis)."""
-    if isinstance(x, (list, tuple)):
-        return [g for _ in x]
-    return np.broadcast_to(g, np.shape(x)).copy()
-
-
-def unstack_like(g, x):
-    """Adjoint of ``np.array(x)`` for a (nested) list of values: split ``g`` like ``x``."""
-    if isinstance(x, (list, tuple)):
-        return [unstack_like(g[i], item) for i, item in enumerate(x)]
-    return g
-
-
-def split_like(g, arrays, axis):
-    """Adjoint of ``np.concatenate(arrays, axis)``: the pieces of ``g``."""
-    sizes = [np.shape(a)[axis] if np.ndim(a) else 1 for a in arrays]
-    bounds = np.cumsum(sizes)[:-1]
-    pieces = np.split(g, bounds, axis=axis)
-    return [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
-
-
-def unstack(g, arrays, axis):
-    """Adjoint of ``np.stack(arrays, axis)``."""
-    return [np.take(g, i, axis=axis) for i in range(len(arrays))]
-
-
-def vstack_adjoint(g, tup):
-    rows = [np.shape(np.atleast_2d(a))[0] for a in tup]
-    bounds = np.cumsum(rows)[:-1]
-    return [np.reshape(p, np.shape(a)) for p, a in zip(np.split(g, bounds, axis=0), tup)]
-
-
-def transpose_adjoint(g, axes):
-    """Adjoint of ``x.transpose(*axes)``."""
-    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-        axes = axes[0]
-    if not axes or axes == (None,):
-        return np.transpose(g)
-    return np.transpose(g, np.argsort(axes))
-
-
-def repeat_adjoint(g, a, repeats, axis):
-    shape = np.shape(a)
-    if axis is None:
-        flat = np.ravel(g)
-        counts = np.broadcast_to(repeats, (int(np.prod(shape)),))
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        return np.reshape(np.add.reduceat(flat, starts) if len(flat) else np.zeros(shape), shape)
-    axis = axis % len(shape)
-    counts = np.broadcast_to(repeats, (shape[axis],))
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    return np.add.reduceat(g, starts, axis=axis)
-
-
-def tile_adjoint(g, a, reps):
-    shape = np.shape(a)
-    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
-    ndim = max(len(shape), len(reps))
-    full_shape = (1,) * (ndim - len(shape)) + tuple(shape)
-    full_reps = (1,) * (ndim - len(reps)) + reps
-    split = []
-    for r, s in zip(full_reps, full_shape):
-        split.extend([r, s])
-    g = np.reshape(g, split)
-    g = np.sum(g, axis=tuple(range(0, 2 * ndim, 2)))
-    return np.reshape(g, shape)
