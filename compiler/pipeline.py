@@ -52,7 +52,7 @@ class Module:
 class _Build:
     def __init__(self, options):
         self.options = options
-        self.units = {}          # (function, wrt, form) -> Unit
+        self.names = {}          # (function, wrt, ranks) -> (forward, backward) names
         self.pending = []
         self.taken = set()
 
@@ -64,16 +64,14 @@ class _Build:
         self.taken.add(candidate)
         return candidate
 
-    def helper_names(self, function, wrt):
-        key = (function, wrt, "split")
-        if key not in self.units:
+    def helper_names(self, function, wrt, ranks=()):
+        key = (function, wrt, ranks)
+        if key not in self.names:
             base = function.__name__.lstrip("_") or "f"
             names = (self.unique(f"fwd_{base}"), self.unique(f"bwd_{base}"))
-            self.units[key] = None
+            self.names[key] = names
             self.pending.append((key, names))
-            self._names = getattr(self, "_names", {})
-            self._names[key] = names
-        return self._names[key]
+        return self.names[key]
 
 
 def derive(function, wrt, form, options=None, param_kinds=None, param_ranks=None,
@@ -90,7 +88,9 @@ def derive(function, wrt, form, options=None, param_kinds=None, param_ranks=None
     units = [top]
     while build.pending:
         key, names = build.pending.pop(0)
-        units.append(_compile_unit(key[0], key[1], "split", names, build, {}, {}, verbose))
+        function, wrt, ranks = key
+        units.append(_compile_unit(function, wrt, "split", names, build, {}, dict(ranks),
+                                   verbose))
     return _assemble(units, form, top_name)
 
 

@@ -65,6 +65,7 @@ def _function(name, args, body):
 def to_source(node, comments):
     """Python source for a gast node, with comment markers turned into ``# ...`` lines."""
     module = gast.Module(body=[node] if not isinstance(node, list) else node, type_ignores=[])
+    _tidy_blocks(module)
     tree = gast.gast_to_ast(module)
     text = astor.to_source(tree)
 
@@ -72,3 +73,16 @@ def to_source(node, comments):
         return f"{match.group(1)}# {comments.get(match.group(3), '')}"
 
     return _MARKER.sub(replace, text)
+
+
+def _tidy_blocks(tree):
+    """Every block has a statement; ``pass`` only where nothing else is."""
+    for node in gast.walk(tree):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list) or isinstance(node, gast.Module) and field == "orelse":
+                continue
+            kept = [s for s in block if not isinstance(s, gast.Pass)]
+            if field == "body" and not kept:
+                kept = [gast.Pass()]
+            block[:] = kept

@@ -48,10 +48,11 @@ class _Lowering:
                 out.append(self._if_with_rest(stmt, rest, loop))
                 return out
             if isinstance(stmt, (gast.For, gast.While)):
+                returns_inside = _contains_return(stmt)
                 before, lowered_loop, after = self._loop(stmt, loop)
                 out.extend(before + [lowered_loop])
                 tail = after + list(rest)
-                if _contains_return(stmt):
+                if returns_inside:
                     leave = gast.Break() if loop is not None \
                         else gast.Return(value=syntax.name(self.result))
                     leave.lineno = stmt.lineno

@@ -26,15 +26,21 @@ from ..errors import refuse
 
 
 def run(tree, context):
-    tree.body = _Normalizer(context).block(tree.body) or [gast.Pass()]
+    tree.body = _Normalizer(context, tree).block(tree.body) or [gast.Pass()]
     return tree
 
 
 class _Normalizer:
-    def __init__(self, context):
+    def __init__(self, context, tree):
         self.context = context
         self.names = context.names
         self.line = None
+        self.dict_names = {node.targets[0].id for node in gast.walk(tree)
+                           if isinstance(node, gast.Assign) and len(node.targets) == 1
+                           and isinstance(node.targets[0], gast.Name)
+                           and (isinstance(node.value, gast.Dict) or (
+                               isinstance(node.value, gast.Call)
+                               and syntax.dotted(node.value.func) == "dict"))}
 
     def temp(self):
         name = self.names.fresh("_t")
@@ -169,8 +175,7 @@ class _Normalizer:
 
     def for_loop(self, stmt, out):
         iterator, target = stmt.iter, stmt.target
-        callee = self.global_callee(iterator)
-        if callee is range:
+        if self.global_callee(iterator) is range:
             if not isinstance(target, gast.Name):
                 raise refuse(self.context, stmt, "a `range` loop needs a single loop variable")
             args = [self.atom(a, out) for a in iterator.args]
@@ -178,60 +183,80 @@ class _Normalizer:
             loop.body = self.block(stmt.body) or [gast.Pass()]
             out.append(loop)
             return
-        header = []   # statements at the top of each iteration
-        if callee is enumerate and isinstance(target, gast.Tuple) and len(target.elts) == 2:
-            sequence = self.sequence(iterator.args[0], out)
-            counter, element = target.elts
-            start = iterator.args[1] if len(iterator.args) > 1 else None
-            if start is None and isinstance(counter, gast.Name):
-                index = counter.id
-            else:
-                index = self.loop_index()
-                value = syntax.name(index) if start is None else \
-                    gast.BinOp(left=syntax.name(index), op=gast.Add(), right=start)
-                self.assign_to(counter, value, header)
-            self.assign_to(element, self.item(sequence, index), header)
-            bound = syntax.call("len", [sequence])
-        elif callee is zip and isinstance(target, gast.Tuple) \
-                and len(target.elts) == len(iterator.args):
-            sequences = [self.sequence(a, out) for a in iterator.args]
-            index = self.loop_index()
-            for elt, sequence in zip(target.elts, sequences):
-                self.assign_to(elt, self.item(sequence, index), header)
-            bound = syntax.call("min", [syntax.call("len", [s]) for s in sequences])
-        elif callee is reversed:
-            sequence = self.sequence(iterator.args[0], out)
-            index = self.loop_index()
-            self.assign_to(target, self.item(sequence, index), header)
-            length = self.atom(syntax.call("len", [sequence]), out)
-            last = self.atom(gast.BinOp(left=length, op=gast.Sub(), right=syntax.const(1)), out)
-            loop = self.range_loop(index, [last, syntax.const(-1), syntax.const(-1)])
-            loop.body = header + (self.block(stmt.body) or [gast.Pass()])
-            out.append(loop)
-            return
-        elif self.dict_view(iterator) is not None:
-            view, mapping = self.dict_view(iterator)
-            keys = self.atom(syntax.call("list", [mapping]), out)
-            index = self.loop_index()
-            key_expr = self.item(keys, index)
-            if view == "items" and isinstance(target, gast.Tuple) and len(target.elts) == 2:
-                key = self.atom(key_expr, header)
-                self.assign_to(target.elts[0], key, header)
-                self.assign_to(target.elts[1], self.item(mapping, None, key), header)
-            elif view == "values":
-                key = self.atom(key_expr, header)
-                self.assign_to(target, self.item(mapping, None, key), header)
-            else:
-                self.assign_to(target, key_expr, header)
-            bound = syntax.call("len", [keys])
+        length, element = self.view(iterator, out)
+        if isinstance(target, gast.Tuple) and len(target.elts) == 2 \
+                and isinstance(target.elts[0], gast.Name) \
+                and self.global_callee(iterator) is enumerate and not self._enumerate_start(
+                    iterator):
+            index = target.elts[0].id           # `for i, x in enumerate(xs)`: loop over i
+            self.context.locals.add(index)
+            header = []
+            self.assign_to(target.elts[1], element(syntax.name(index)).elts[1], header)
         else:
-            sequence = self.sequence(iterator, out)
             index = self.loop_index()
-            self.assign_to(target, self.item(sequence, index), header)
-            bound = syntax.call("len", [sequence])
-        loop = self.range_loop(index, [self.atom(bound, out)])
+            header = []
+            self.assign_to(target, element(syntax.name(index)), header)
+        loop = self.range_loop(index, [self.atom(length, out)])
         loop.body = header + (self.block(stmt.body) or [gast.Pass()])
         out.append(loop)
+
+    def view(self, iterator, out):
+        """(length expression, element(index) -> expression) for what a loop iterates over:
+        sequences are indexed, so the reverse sweep can send each element's adjoint back."""
+        callee = self.global_callee(iterator)
+        if callee is range:
+            sequence = self.atom(iterator, out)
+            return syntax.call("len", [sequence]), lambda i: self.item(sequence, i)
+        if callee is enumerate:
+            length, inner = self.view(iterator.args[0], out)
+            start = self._enumerate_start(iterator)
+            start = self.atom(start, out) if start is not None else None
+
+            def element(i):
+                counter = i if start is None else gast.BinOp(left=i, op=gast.Add(), right=start)
+                return gast.Tuple(elts=[counter, inner(i)], ctx=gast.Load())
+            return length, element
+        if callee is zip:
+            views = [self.view(a, out) for a in iterator.args]
+            lengths = [self.atom(length, out) for length, _ in views]
+            length = lengths[0] if len(lengths) == 1 else syntax.call("min", lengths)
+            return length, lambda i: gast.Tuple(elts=[e(i) for _, e in views], ctx=gast.Load())
+        if callee is reversed:
+            length, inner = self.view(iterator.args[0], out)
+            length = self.atom(length, out)
+            last = self.atom(gast.BinOp(left=length, op=gast.Sub(), right=syntax.const(1)), out)
+            return length, lambda i: inner(gast.BinOp(left=last, op=gast.Sub(), right=i))
+        dict_view = self.dict_view(iterator)
+        if dict_view is not None or self.is_dict(iterator):
+            view, mapping = dict_view if dict_view is not None else ("keys", iterator)
+            mapping = self.atom(mapping, out)
+            keys = self.atom(syntax.call("list", [mapping]), out)
+            if view == "keys":
+                return syntax.call("len", [keys]), lambda i: self.item(keys, i)
+            if view == "values":
+                return syntax.call("len", [keys]), \
+                    lambda i: self.item(mapping, None, self.item(keys, i))
+            return syntax.call("len", [keys]), lambda i: gast.Tuple(
+                elts=[self.item(keys, i), self.item(mapping, None, self.item(keys, i))],
+                ctx=gast.Load())
+        sequence = self.atom(iterator, out)
+        return syntax.call("len", [sequence]), lambda i: self.item(sequence, i)
+
+    def _enumerate_start(self, call):
+        if len(call.args) > 1:
+            return call.args[1]
+        for keyword in call.keywords:
+            if keyword.arg == "start":
+                return keyword.value
+        return None
+
+    def is_dict(self, node):
+        """Whether a name certainly holds a dict (a dict argument, or assigned a dict)."""
+        if not isinstance(node, gast.Name):
+            return False
+        if self.context.param_kinds.get(node.id) == "dict":
+            return True
+        return node.id in self.dict_names
 
     def range_loop(self, index, args):
         self.context.locals.add(index)
@@ -248,7 +273,9 @@ class _Normalizer:
         return self.atom(expr, out)
 
     def item(self, sequence, index, key=None):
-        slice_ = syntax.name(index) if key is None else key
+        slice_ = index if key is None else key
+        if isinstance(slice_, str):
+            slice_ = syntax.name(slice_)
         return gast.Subscript(value=sequence, slice=slice_, ctx=gast.Load())
 
     def dict_view(self, iterator):

@@ -37,6 +37,7 @@ class HelperUse:
     wrt: tuple             # names of its active parameters
     forward: str           # name of its primal-with-saves function
     backward: str          # name of its adjoint function
+    ranks: tuple = ()      # (parameter, number of dimensions) known at the call site
 
 
 @dataclasses.dataclass
@@ -55,7 +56,8 @@ class Derivative:
 
 
 def run(tree, context, helper_names):
-    """``helper_names(function, wrt) -> (forward, backward)`` names helper derivatives."""
+    """``helper_names(function, wrt, ranks) -> (forward, backward)`` names helper
+    derivatives (and asks for them to be compiled)."""
     dry_names = copy.deepcopy(context.names)
     dry = _Reverse(tree, context, saves.SavePlan(), dry_names, helper_names, dry=True)
     dry.generate()
@@ -258,6 +260,11 @@ class _Reverse:
             return None
         return function, wrt, bound
 
+    def _argument_ranks(self, bound):
+        return tuple(sorted((param, _rank(node, self.context.ranks))
+                            for param, node in bound.arguments.items()
+                            if _rank(node, self.context.ranks) is not None))
+
     def residual(self, stmt):
         if id(stmt) not in self.residual_names:
             name = self.names.fresh("_saved")
@@ -266,18 +273,18 @@ class _Reverse:
             self.primal_names.add(name)
         return self.residual_names[id(stmt)]
 
-    def _helper_use(self, function, wrt):
+    def _helper_use(self, function, wrt, ranks=()):
         for use in self.helpers:
-            if use.function is function and use.wrt == wrt:
+            if use.function is function and use.wrt == wrt and use.ranks == ranks:
                 return use
-        forward, backward = self.helper_names(function, wrt)
-        use = HelperUse(function, wrt, forward, backward)
+        forward, backward = self.helper_names(function, wrt, ranks)
+        use = HelperUse(function, wrt, forward, backward, ranks)
         self.helpers.append(use)
         return use
 
     def primal_helper_call(self, stmt):
-        function, wrt, _ = self._helper_call(stmt)
-        use = self._helper_use(function, wrt)
+        function, wrt, bound = self._helper_call(stmt)
+        use = self._helper_use(function, wrt, self._argument_ranks(bound))
         call = copy.deepcopy(stmt.value)
         call.func = syntax.name(use.forward)
         target = gast.Tuple(elts=[syntax.name(stmt.targets[0].id, gast.Store()),
@@ -429,8 +436,13 @@ class _Reverse:
                     wanted.add(param)
             elif self.activity.is_active(node):
                 wanted.add(param)
+        known = {param: _rank(node, self.context.ranks) for param, node in bound.items()}
+        known = {param: rank for param, rank in known.items() if rank is not None}
+        if self.context.ranks.get(var) is not None:
+            known[rule.output] = self.context.ranks[var]
         temps, contributions = rules.instantiate(rule, bound, syntax.name(var),
-                                                 syntax.name(dz), wanted, self.names.fresh)
+                                                 syntax.name(dz), wanted, self.names.fresh,
+                                                 known)
         for contribution in contributions:
             contribution.value = self.without_needless_unbroadcast(
                 contribution, bound, rule, var)
@@ -529,7 +541,7 @@ class _Reverse:
 
     def helper_adjoint(self, stmt, var, helper, state):
         function, wrt, bound = helper
-        use = self._helper_use(function, wrt)
+        use = self._helper_use(function, wrt, self._argument_ranks(bound))
         residual = self.residual(stmt)
         parts = [self.names.fresh("_g") for _ in wrt]
         call = syntax.call(syntax.name(use.backward), [syntax.name(residual),
@@ -626,12 +638,11 @@ class _Reverse:
         body_state, else_state = dict(state), dict(state)
         body = self.adjoint_block(stmt.body, body_state)
         orelse = self.adjoint_block(stmt.orelse, else_state)
-        if not body and not orelse:
-            state.update(body_state)
-            return []
         merged = self.merge(body_state, else_state, body, orelse)
         state.clear()
         state.update(merged)
+        if not body and not orelse:
+            return []
         if not body:
             test = gast.UnaryOp(op=gast.Not(), operand=copy.deepcopy(stmt.test))
             return [gast.If(test=test, body=orelse, orelse=[])]

@@ -170,14 +170,17 @@ def bind(rule, args, keywords):
     return bound
 
 
-def instantiate(rule, bound, output, cotangent, wanted, fresh):
+def instantiate(rule, bound, output, cotangent, wanted, fresh, ranks=None):
     """Specialise a rule to one call.
 
     ``bound`` maps parameters to argument expressions, ``output``/``cotangent`` are the names
     of the call's result and its adjoint, ``wanted`` the parameters whose adjoint is needed and
-    ``fresh(stem)`` makes temporary names. Returns (temporary statements, contributions).
+    ``fresh(stem)`` makes temporary names; ``ranks`` maps parameters to their known numbers of
+    dimensions, so templates may branch on ``np.ndim(x)``. Returns (temporary statements,
+    contributions).
     """
     mapping = dict(bound)
+    mapping["__ranks__"] = dict(ranks or {})
     mapping[rule.output] = output
     mapping[rule.cotangent] = cotangent
     statements, contributions = [], []
@@ -189,9 +192,7 @@ def _instantiate_block(rule, body, mapping, wanted, fresh, statements, contribut
     for stmt in body:
         if isinstance(stmt, gast.If):
             decided = _decide(stmt.test, mapping)
-            if decided is None:
-                raise AssertionError(f"rule {rule.name}: condition must be decidable when "
-                                     "the rule is instantiated")
+            # Undecidable conditions take the else branch, which must hold in general.
             branch = stmt.body if decided else stmt.orelse
             _instantiate_block(rule, branch, mapping, wanted, fresh, statements, contributions)
             continue
@@ -215,12 +216,17 @@ def _instantiate_block(rule, body, mapping, wanted, fresh, statements, contribut
 
 
 def _decide(test, mapping):
-    """Evaluate a template condition over constant arguments, or None if not constant."""
-    values = {}
+    """Evaluate a template condition over constant arguments and known ranks, or None."""
+    values = {"np": _RankOracle()}
+    ranks = mapping.get("__ranks__", {})
     for ident in syntax.names_in(test):
         node = mapping.get(ident)
+        if ident == "np":
+            continue
         if isinstance(node, gast.Constant):
             values[ident] = node.value
+        elif ident in ranks:
+            values[ident] = _Opaque(rank=ranks[ident])
         elif isinstance(node, gast.Tuple) and all(isinstance(e, gast.Constant) for e in node.elts):
             values[ident] = tuple(e.value for e in node.elts)
         elif isinstance(node, gast.Tuple) or isinstance(node, gast.List):
@@ -240,10 +246,11 @@ class _Undecidable(Exception):
 
 class _Opaque:
     """A value known only at run time: any question about it is undecidable, except ``len``
-    of a literal tuple and ``is None`` (it is not None)."""
+    of a literal tuple, ``is None`` (it is not None) and ``np.ndim`` when the rank is known."""
 
-    def __init__(self, length=None):
+    def __init__(self, length=None, rank=None):
         self.length = length
+        self.rank = rank
 
     def __len__(self):
         if self.length is None:
@@ -257,6 +264,18 @@ class _Opaque:
         raise _Undecidable()
 
     __hash__ = object.__hash__
+
+
+class _RankOracle:
+    """Stands for ``np`` in template conditions: ``np.ndim(x)`` of an argument of known rank."""
+
+    @staticmethod
+    def ndim(value):
+        if isinstance(value, _Opaque) and value.rank is not None:
+            return value.rank
+        if isinstance(value, (int, float, complex)):
+            return 0
+        raise _Undecidable()
 
 
 def _to_source(node):
