@@ -53,6 +53,8 @@ class _Spec:
                     module = pipeline.derive(self.function, self.wrt_names, self.form,
                                              self.options, containers, ranks)
                     _CACHE[key] = module
+        if module.cells:
+            module.refresh()
         return module
 
     def bind(self, args, kwargs):

@@ -47,6 +47,16 @@ class Module:
     namespace: dict
     entry: str             # name of the function the API calls (or forward name for split)
     backward: str = None
+    cells: list = dataclasses.field(default_factory=list)   # (namespace, name, closure cell)
+
+    def refresh(self):
+        """Copy closure variables' current values into the generated code's namespaces, so a
+        derived closure sees what the original would see when called now."""
+        for namespace, name, cell in self.cells:
+            try:
+                namespace[name] = cell.cell_contents
+            except ValueError:
+                pass
 
 
 class _Build:
@@ -202,9 +212,14 @@ def _assemble(units, form, top_names):
         namespaces.append(namespace)
     for namespace in namespaces:
         namespace.update(functions)
+    cells = []
+    for unit, namespace in zip(units, namespaces):
+        function = getattr(unit.function, "__wrapped__", unit.function)
+        for name, cell in zip(function.__code__.co_freevars, function.__closure__ or ()):
+            cells.append((namespace, name, cell))
     entry = top.names[0]
     backward = top.names[1] if len(top.names) > 1 else None
-    return Module(source, namespaces[0], entry, backward)
+    return Module(source, namespaces[0], entry, backward, cells)
 
 
 def _align(text, source, unit):

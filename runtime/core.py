@@ -119,6 +119,8 @@ def add_at(dx, index, g):
             dx[index] += g
     elif isinstance(index, slice):
         dx[index] = [add(u, v) for u, v in zip(dx[index], g)]
+    elif isinstance(dx, dict) and index not in dx:
+        dx[index] = g
     else:
         dx[index] = add(dx[index], g)
     return dx

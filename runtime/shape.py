@@ -1,5 +1,23 @@
-"""Adjoints of functions that move elements around: splits, stacks, repeats, tiles."""
+"""Adjoints of functions that move elements around: splits, stacks, repeats, tiles, sorts.
+
+Each helper takes the cotangent ``g`` of the output first and returns the adjoint of one
+argument (or a list of adjoints, one per array of a sequence argument).
+"""
 import numpy as np
+
+from .core import unbroadcast
+
+__all__ = [
+    "sum_like", "unstack_like", "split_like", "unstack", "hstack_adjoint", "vstack_adjoint",
+    "transpose_adjoint", "cast_adjoint", "repeat_adjoint", "tile_adjoint", "roll_adjoint",
+    "meshgrid_adjoint", "linspace_fractions", "sort_adjoint", "take_adjoint",
+]
+
+
+def sum_like(g, x):
+    """Sum ``g`` down to the shape of ``x`` (a value or a shape), undoing broadcasting: a
+    Python number gets a Python float."""
+    return unbroadcast(g, x)
 
 
 def unstack_like(g, x):
@@ -10,47 +28,79 @@ def unstack_like(g, x):
 
 
 def split_like(g, arrays, axis):
-    """Adjoint of ``np.concatenate(arrays, axis)``: the pieces of ``g``."""
-    sizes = [np.shape(a)[axis] if np.ndim(a) else 1 for a in arrays]
+    """Adjoint of ``np.concatenate(arrays, axis)``: the pieces of ``g``, one per array
+    (``axis=None`` concatenates the flattened arrays)."""
+    if axis is None:
+        sizes = [np.size(a) for a in arrays]
+        g = np.ravel(g)
+        axis = 0
+    else:
+        sizes = [np.shape(a)[axis] for a in arrays]
     bounds = np.cumsum(sizes)[:-1]
     pieces = np.split(g, bounds, axis=axis)
     return [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
 
 
 def unstack(g, arrays, axis):
-    """Adjoint of ``np.stack(arrays, axis)``."""
-    return [np.take(g, i, axis=axis) for i in range(len(arrays))]
+    """Adjoint of ``np.stack(arrays, axis)``: the slices of ``g`` along ``axis``."""
+    return list(np.moveaxis(g, axis, 0))
 
 
-def vstack_adjoint(g, tup):
-    rows = [np.shape(np.atleast_2d(a))[0] for a in tup]
-    bounds = np.cumsum(rows)[:-1]
-    return [np.reshape(p, np.shape(a)) for p, a in zip(np.split(g, bounds, axis=0), tup)]
+def hstack_adjoint(g, arrays):
+    """Adjoint of ``np.hstack(arrays)``: numbers and 1-d arrays are joined along axis 0,
+    everything else along axis 1."""
+    axis = 0 if np.ndim(arrays[0]) <= 1 else 1
+    sizes = [np.shape(np.atleast_1d(a))[axis] for a in arrays]
+    pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    return [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
+
+
+def vstack_adjoint(g, arrays):
+    """Adjoint of ``np.vstack(arrays)``: numbers and 1-d arrays are rows."""
+    rows = [np.shape(np.atleast_2d(a))[0] for a in arrays]
+    pieces = np.split(g, np.cumsum(rows)[:-1], axis=0)
+    return [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
 
 
 def transpose_adjoint(g, axes):
-    """Adjoint of ``x.transpose(*axes)``."""
-    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+    """Adjoint of ``np.transpose(x, axes)`` and of ``x.transpose(*axes)``: transpose back by
+    the inverse permutation (negative axes allowed)."""
+    if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
         axes = axes[0]
-    if not axes or axes == (None,):
+    if axes is None or len(axes) == 0:
         return np.transpose(g)
-    return np.transpose(g, np.argsort(axes))
+    return np.transpose(g, np.argsort(np.mod(axes, len(axes))))
+
+
+def cast_adjoint(g, x, dtype):
+    """Adjoint of ``x.astype(dtype)``: ``g`` for a floating (or complex) result; an integer or
+    boolean result is piecewise constant, so nothing flows back."""
+    if np.dtype(dtype).kind in "fc":
+        return g
+    return np.zeros(np.shape(x))
 
 
 def repeat_adjoint(g, a, repeats, axis):
+    """Adjoint of ``np.repeat(a, repeats, axis)``: each element receives the sum of its
+    copies (``repeats`` may be one count or one per element, zeros included)."""
     shape = np.shape(a)
     if axis is None:
-        flat = np.ravel(g)
-        counts = np.broadcast_to(repeats, (int(np.prod(shape)),))
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        return np.reshape(np.add.reduceat(flat, starts) if len(flat) else np.zeros(shape), shape)
-    axis = axis % len(shape)
-    counts = np.broadcast_to(repeats, (shape[axis],))
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    return np.add.reduceat(g, starts, axis=axis)
+        g, axis, length = np.ravel(g), 0, int(np.prod(shape))
+    else:
+        axis = axis % len(shape)
+        length = shape[axis]
+    if np.ndim(repeats) == 0 or np.size(repeats) == 1:
+        count = int(np.ravel(repeats)[0])
+        split = np.shape(g)[:axis] + (length, count) + np.shape(g)[axis + 1:]
+        return np.reshape(np.sum(np.reshape(g, split), axis=axis + 1), shape)
+    owner = np.repeat(np.arange(length), repeats)      # the element each copy came from
+    result = np.zeros(np.shape(g)[:axis] + (length,) + np.shape(g)[axis + 1:])
+    np.add.at(np.moveaxis(result, axis, 0), owner, np.moveaxis(g, axis, 0))
+    return np.reshape(result, shape)
 
 
 def tile_adjoint(g, a, reps):
+    """Adjoint of ``np.tile(a, reps)``: the sum of the tiles."""
     shape = np.shape(a)
     reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
     ndim = max(len(shape), len(reps))
@@ -62,3 +112,60 @@ def tile_adjoint(g, a, reps):
     g = np.reshape(g, split)
     g = np.sum(g, axis=tuple(range(0, 2 * ndim, 2)))
     return np.reshape(g, shape)
+
+
+def roll_adjoint(g, shift, axis):
+    """Adjoint of ``np.roll(a, shift, axis)``: roll back."""
+    return np.roll(g, np.negative(shift), axis)
+
+
+def meshgrid_adjoint(g, arrays, indexing):
+    """Adjoints of ``np.meshgrid(*arrays, indexing=...)``: each input receives its grid's
+    cotangent summed over every other axis. Grids nobody read have the cotangent 0.0."""
+    count = len(arrays)
+    result = []
+    for i, (grid, array) in enumerate(zip(g, arrays)):
+        axis = i
+        if indexing == "xy" and count > 1 and i < 2:
+            axis = 1 - i
+        if np.ndim(grid) == 0:
+            result.append(np.zeros(np.shape(array)) + grid)
+            continue
+        others = tuple(j for j in range(np.ndim(grid)) if j != axis)
+        result.append(np.reshape(np.sum(grid, axis=others), np.shape(array)))
+    return result
+
+
+def linspace_fractions(g, num, endpoint, axis):
+    """Where each sample of ``np.linspace(start, stop, num, endpoint, axis=axis)`` lies between
+    ``start`` (0) and ``stop`` (1), shaped to multiply ``g``."""
+    fractions = np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    axis = axis % np.ndim(g)
+    return np.reshape(fractions, (-1,) + (1,) * (np.ndim(g) - axis - 1))
+
+
+def sort_adjoint(g, a, axis):
+    """Adjoint of ``np.sort(a, axis)``: send each sorted element's cotangent back to where it
+    came from."""
+    if axis is None:
+        order = np.argsort(np.ravel(a), kind="stable")
+        result = np.zeros(np.size(a))
+        result[order] = g
+        return np.reshape(result, np.shape(a))
+    order = np.argsort(a, axis=axis, kind="stable")
+    result = np.zeros(np.shape(a))
+    np.put_along_axis(result, order, g, axis=axis)
+    return result
+
+
+def take_adjoint(g, a, indices, axis):
+    """Adjoint of ``np.take(a, indices, axis)``: repeated indices accumulate."""
+    if axis is None:
+        result = np.zeros(np.size(a))
+        np.add.at(result, indices, g)
+        return np.reshape(result, np.shape(a))
+    axis = axis % np.ndim(a)
+    result = np.zeros(np.shape(a))
+    index = (slice(None),) * axis + (indices,)
+    np.add.at(result, index, g)
+    return result

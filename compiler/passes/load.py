@@ -157,10 +157,20 @@ def _check_supported(tree, context):
         if refusal is not None:
             message, hint = refusal
             raise refuse(context, node if hasattr(node, "lineno") else tree, message, hint)
-        if isinstance(node, gast.Starred):
+        if isinstance(node, gast.Starred) and not _is_assignment_target(tree, node):
             raise refuse(context, _statement_holding(tree, node) or tree,
                          "starred expressions (`*x`) are not supported",
                          "index the sequence explicitly")
+
+
+def _is_assignment_target(tree, starred):
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Assign):
+            for target in node.targets:
+                if isinstance(target, (gast.Tuple, gast.List)) and any(
+                        e is starred for e in target.elts):
+                    return True
+    return False
 
 
 def _statement_holding(tree, target):

@@ -133,6 +133,10 @@ class _Normalizer:
 
     def unpack(self, target, value, out):
         elts = target.elts
+        starred = [i for i, e in enumerate(elts) if isinstance(e, gast.Starred)]
+        if starred:
+            self.unpack_starred(elts, starred[0], value, out)
+            return
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(elts):
             atoms = [self.atom(v, out) for v in value.elts]
             targets = {n for e in elts for n in syntax.names_in(e)}
@@ -150,6 +154,20 @@ class _Normalizer:
         for position, elt in enumerate(elts):
             item = gast.Subscript(value=source, slice=syntax.const(position), ctx=gast.Load())
             self.assign_to(elt, item, out)
+
+    def unpack_starred(self, elts, position, value, out):
+        """``a, *rest, b = seq``: ``a = seq[0]``, ``rest = list(seq[1:-1])``, ``b = seq[-1]``."""
+        source = self.atom(value, out)
+        after = len(elts) - position - 1
+        for index, elt in enumerate(elts[:position]):
+            self.assign_to(elt, self.item(source, syntax.const(index)), out)
+        upper = syntax.const(-after) if after else None
+        middle = gast.Subscript(value=source, slice=gast.Slice(syntax.const(position), upper,
+                                                               None), ctx=gast.Load())
+        part = self.atom(middle, out)
+        self.assign_to(elts[position].value, syntax.call(syntax.name("list"), [part]), out)
+        for offset, elt in enumerate(elts[position + 1:]):
+            self.assign_to(elt, self.item(source, syntax.const(offset - after)), out)
 
     def augmented(self, stmt, out):
         target = stmt.target

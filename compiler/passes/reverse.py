@@ -781,8 +781,8 @@ class _Reverse:
                                                             ctx=gast.Store()),
                                       op=gast.Add(), value=value))
         else:
-            out.append(gast.Expr(value=syntax.call("rt.add_at", [syntax.name(d), index,
-                                                                 value])))
+            out.append(gast.Expr(value=syntax.call("rt.add_at", [syntax.name(d),
+                                                                 _index_value(index), value])))
 
     def _own(self, var, state, out):
         if state.get(var, ZERO) == SHARED:
@@ -827,6 +827,18 @@ def _fresh(value):
         text = syntax.dotted(value.func)
         return text in _FRESH or (text or "").startswith("np.") and text not in _VIEWS
     return False
+
+
+def _index_value(index):
+    """An index as an ordinary expression (``1:3`` becomes ``slice(1, 3, None)``), so it can
+    be passed to a function."""
+    if isinstance(index, gast.Slice):
+        parts = [p if p is not None else syntax.const(None)
+                 for p in (index.lower, index.upper, index.step)]
+        return syntax.call("slice", parts)
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[_index_value(e) for e in index.elts], ctx=gast.Load())
+    return index
 
 
 def _rank(node, ranks):
@@ -886,8 +898,12 @@ class _Kinds:
         self.context = context
         kinds = {}
         for param in context.params:
-            kinds[param] = {"list": "list", "tuple": "tuple", "dict": "dict"}.get(
-                context.param_kinds.get(param, "array"), "array")
+            if param in context.param_kinds:
+                kinds[param] = context.param_kinds[param]
+            elif context.param_ranks.get(param) is not None:
+                kinds[param] = "array"      # a number or an array of known rank
+            else:
+                kinds[param] = None         # unknown: generic (container-safe) code
         self.ints = set()
         assigned = {}
         for node in gast.walk(tree):

@@ -41,6 +41,7 @@ def plan(body, params, adjoint_reads, extra_assignments, names):
     """
     walker = _Walker(extra_assignments)
     walker.block(body, loop_depth=0, parents=())
+    adjoint_reads = _through_views(adjoint_reads, walker)
     needed = set()
     for reads in adjoint_reads.values():
         needed |= reads
@@ -191,6 +192,32 @@ def _primal_reads(stmt):
         parts = [stmt]
     return {n.id for part in parts for n in gast.walk(part)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def _through_views(adjoint_reads, walker):
+    """Count a read of ``v = x[i]`` (a view of ``x``) as a read of ``x`` as well: writing
+    into ``x`` changes ``v``, so ``x``'s overwritten part must be saved and restored."""
+    views = {}
+    for var, sites in walker.assignments.items():
+        for site in sites:
+            stmt = site.stmt
+            if site.kind == "assign" and isinstance(stmt, gast.Assign):
+                value = stmt.value
+                base = value.value if isinstance(value, (gast.Subscript, gast.Attribute)) \
+                    else value
+                if isinstance(base, gast.Name) and base.id != var:
+                    views.setdefault(var, set()).add(base.id)
+    widened = {}
+    for stmt_id, reads in adjoint_reads.items():
+        found = set(reads)
+        frontier = list(reads)
+        while frontier:
+            for base in views.get(frontier.pop(), ()):
+                if base not in found:
+                    found.add(base)
+                    frontier.append(base)
+        widened[stmt_id] = found
+    return widened
 
 
 def _first_definition(sites):

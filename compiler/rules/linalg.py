@@ -1,4 +1,9 @@
-"""Adjoint rules of linear algebra: products, contractions, inverses, factorizations, norms."""
+"""Adjoint rules of linear algebra: products, contractions, inverses, factorizations, norms.
+
+Products of 2-d (or stacked) matrices read like the textbook: the adjoint of ``x`` in
+``z = x @ y`` is ``dz @ y.T``. Shapes NumPy treats specially (1-d operands, broadcast batch
+axes, tensordot and einsum axes) are handled by ``rt`` helpers in ``runtime/linalg.py``.
+"""
 import operator
 
 import numpy as np
@@ -39,8 +44,8 @@ def tensordot(dz, z, a, b, axes=2):
 
 
 @adjoint(np.einsum)
-def einsum(dz, z, subscripts, *operands):
-    doperands = rt.einsum_adjoint(dz, subscripts, operands)
+def einsum(dz, z, subscripts, *operands, optimize=False):
+    doperands = rt.einsum_adjoint(dz, subscripts, operands, optimize)
 
 
 @adjoint(np.trace, methods=("trace",))
@@ -53,6 +58,21 @@ def diag(dz, z, v, k=0):
     dv = rt.diag_adjoint(dz, v, k)
 
 
+@adjoint(np.diagonal, methods=("diagonal",))
+def diagonal(dz, z, a, offset=0, axis1=0, axis2=1):
+    da = rt.diagonal_adjoint(dz, a, offset, axis1, axis2)
+
+
+@adjoint(np.tril)
+def tril(dz, z, m, k=0):
+    dm = np.tril(dz, k)
+
+
+@adjoint(np.triu)
+def triu(dz, z, m, k=0):
+    dm = np.triu(dz, k)
+
+
 @adjoint(np.linalg.inv)
 def inv(dz, z, a):
     da = -rt.transpose_last(z) @ dz @ rt.transpose_last(z)
@@ -60,9 +80,9 @@ def inv(dz, z, a):
 
 @adjoint(np.linalg.solve)
 def solve(dz, z, a, b):
-    g = np.linalg.solve(rt.transpose_last(a), dz)
-    da = rt.solve_adjoint_matrix(g, z)
-    db = g
+    g = rt.solve_transposed(a, dz, b)
+    da = rt.solve_adjoint_matrix(g, z, a, b)
+    db = rt.sum_like(g, b)
 
 
 @adjoint(np.linalg.det)
@@ -81,5 +101,8 @@ def norm(dz, z, x, ord=None, axis=None, keepdims=False):
 
 
 @adjoint(np.linalg.cholesky)
-def cholesky(dz, z, a):
-    da = rt.cholesky_adjoint(dz, z)
+def cholesky(dz, z, a, upper=False):
+    if upper:
+        da = rt.cholesky_adjoint(rt.transpose_last(dz), rt.transpose_last(z))
+    else:
+        da = rt.cholesky_adjoint(dz, z)
