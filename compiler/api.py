@@ -207,6 +207,29 @@ def vjp(f, wrt=0, *, optimize=True):
     return _derived(f, spec, call)
 
 
+def jvp(f, wrt=0, *, optimize=True):
+    """Forward mode: ``rg.jvp(f, wrt)(*args, tangent=t) -> (f(*args), directional derivative)``.
+
+    ``tangent`` has the structure of the ``wrt`` argument (a tuple of them for several)."""
+    spec = _Spec(f, wrt, "jvp", {"optimize": optimize})
+    from .passes.forward import tangent_parameters
+    names = tangent_parameters(f, spec.wrt_names)
+
+    def call(*args, tangent, **kwargs):
+        values = spec.bind(args, kwargs)
+        module = spec.module(spec.kinds(values))
+        tangents = (tangent,) if spec.single else tuple(tangent)
+        if len(tangents) != len(spec.wrt_names):
+            raise DifferentiationError(
+                f"jvp of {f.__name__} needs {len(spec.wrt_names)} tangent(s), one per wrt "
+                f"parameter ({', '.join(spec.wrt_names)}); got {len(tangents)}",
+                **_where(f))
+        keywords = {names[p]: t for p, t in zip(spec.wrt_names, tangents)}
+        value, derivative = module.namespace[module.entry](*values, **keywords)
+        return value, rt.like(derivative, value)
+    return _derived(f, spec, call)
+
+
 def source(derived, *args):
     """The generated module source of a derived function (``rg.grad(f)`` and friends).
 

@@ -20,7 +20,8 @@ import retrograd.runtime as rt
 
 from . import rules, syntax
 from .errors import DifferentiationError, InternalError, refuse
-from .passes import activity, copies, dce, emit, jumps, load, normalize, ranks, resolve, reverse
+from .passes import (activity, copies, dce, emit, forward, jumps, load, normalize, ranks,
+                     resolve, reverse)
 
 rules.load_families()
 
@@ -75,13 +76,24 @@ class _Build:
         return candidate
 
     def helper_names(self, function, wrt, ranks=()):
-        key = (function, wrt, ranks)
+        """Names of the forward/backward pair of a helper called in reverse-mode code."""
+        key = (function, wrt, ranks, "split")
         if key not in self.names:
             base = function.__name__.lstrip("_") or "f"
             names = (self.unique(f"fwd_{base}"), self.unique(f"bwd_{base}"))
             self.names[key] = names
             self.pending.append((key, names))
         return self.names[key]
+
+    def tangent_name(self, function, wrt, ranks=()):
+        """Name of the tangent function of a helper called in forward-mode code."""
+        key = (function, wrt, ranks, "jvp")
+        if key not in self.names:
+            base = function.__name__.lstrip("_") or "f"
+            names = (self.unique(f"jvp_{base}"),)
+            self.names[key] = names
+            self.pending.append((key, names))
+        return self.names[key][0]
 
 
 def derive(function, wrt, form, options=None, param_kinds=None, param_ranks=None,
@@ -98,9 +110,9 @@ def derive(function, wrt, form, options=None, param_kinds=None, param_ranks=None
     units = [top]
     while build.pending:
         key, names = build.pending.pop(0)
-        function, wrt, ranks = key
-        units.append(_compile_unit(function, wrt, "split", names, build, {}, dict(ranks),
-                                   verbose))
+        function, wrt, ranks, form_of_helper = key
+        units.append(_compile_unit(function, wrt, form_of_helper, names, build, {},
+                                   dict(ranks), verbose))
     return _assemble(units, form, top_name)
 
 
@@ -108,6 +120,8 @@ def _top_names(function, form, build):
     base = function.__name__
     if form == "vjp":
         return build.unique(f"fwd_{base}"), build.unique(f"bwd_{base}")
+    if form == "jvp":
+        return (build.unique(f"jvp_{base}"),)
     prefix = "grad" if form == "grad" else "value_and_grad"
     return (build.unique(f"{prefix}_{base}"),)
 
@@ -120,7 +134,10 @@ def _compile_unit(function, wrt, form, names, build, param_kinds, param_ranks, v
     context.param_ranks = dict(param_ranks)
     try:
         tree = _run_passes(tree, context, build, verbose)
-        derivative = reverse.run(tree, context, build.helper_names)
+        if form == "jvp":
+            tangent = forward.run(tree, context, build.tangent_name)
+        else:
+            derivative = reverse.run(tree, context, build.helper_names)
     except DifferentiationError:
         raise
     except Exception as exc:  # an internal failure: report it against the user's code
@@ -130,19 +147,24 @@ def _compile_unit(function, wrt, form, names, build, param_kinds, param_ranks, v
             lineno=context.source.first_line,
             source_line=context.source.line(context.source.first_line),
             hint="this is a bug in retrograd; please report it with this function") from exc
-    if context.optimize:
+    if form != "jvp" and context.optimize:
         copies.propagate(derivative.adjoint)
-    if form == "vjp" or form == "split":
+    if form == "jvp":
+        nodes = [emit.tangent_function(tangent, names[0])]
+        comments = tangent.comments
+    elif form == "vjp" or form == "split":
         residuals = _residuals(derivative, context)
         derivative.preamble += [syntax.assign(v, syntax.const(None))
                                 for v in _possibly_undefined(derivative, residuals)]
         nodes = list(emit.split(derivative, names[0], names[1], residuals))
     else:
         nodes = [emit.joint(derivative, names[0], with_value=(form == "value_and_grad"))]
+    if form != "jvp":
+        comments = derivative.comments
     if context.optimize:
         nodes = [dce.run(copies.fold_temporaries(node)) for node in nodes]
     build.taken |= set(names)
-    return Unit(function, tuple(wrt), tuple(names), nodes, context, derivative.comments)
+    return Unit(function, tuple(wrt), tuple(names), nodes, context, comments)
 
 
 def _run_passes(tree, context, build, verbose):

@@ -4,6 +4,7 @@ Assumes: an optimized ``Derivative``. Guarantees: source text of one or two func
 (joint ``grad_f`` or split ``fwd_f`` / ``bwd_f``), with each adjoint block introduced by a
 comment quoting the original source line, formatted by astor.
 """
+import copy
 import re
 
 import astor
@@ -11,7 +12,7 @@ import gast
 
 from .. import syntax
 
-_MARKER = re.compile(r"^(\s*)(['\"]{1,3})(__retrograd_comment_\d+__)\2\s*$", re.M)
+_MARKER = re.compile(r"^(\s*)(['\"]{1,3})(__retrograd_comment_\w+?__)\2\s*$", re.M)
 
 
 def joint(derivative, name, with_value=False):
@@ -45,6 +46,17 @@ def split(derivative, forward_name, backward_name, residuals):
                           kwarg=None, defaults=[])
     backward = _function(backward_name, args, backward_body)
     return forward, backward
+
+
+def tangent_function(tangent, name):
+    """``def name(<original params>, *, <tangent params>)``: returns (value, tangent)."""
+    args = copy.deepcopy(tangent.args)
+    for param in tangent.tangent_params:      # keyword-only: defaults stay valid
+        args.kwonlyargs.append(syntax.name(param, gast.Param()))
+        args.kw_defaults.append(None)
+    body = tangent.body + [gast.Return(value=gast.Tuple(
+        elts=[tangent.output, tangent.output_tangent], ctx=gast.Load()))]
+    return _function(name, args, body)
 
 
 def _gradient_value(gradients):

@@ -193,10 +193,13 @@ class _Normalizer:
 
     def for_loop(self, stmt, out):
         iterator, target = stmt.iter, stmt.target
+        # Python evaluates the iterable once; names the body rebinds are copied first.
+        self.rebound = {n.id for s in stmt.body for n in gast.walk(s)
+                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         if self.global_callee(iterator) is range:
             if not isinstance(target, gast.Name):
                 raise refuse(self.context, stmt, "a `range` loop needs a single loop variable")
-            args = [self.atom(a, out) for a in iterator.args]
+            args = [self.stable(self.atom(a, out), out) for a in iterator.args]
             loop = self.range_loop(target.id, args)
             loop.body = self.block(stmt.body) or [gast.Pass()]
             out.append(loop)
@@ -223,7 +226,7 @@ class _Normalizer:
         sequences are indexed, so the reverse sweep can send each element's adjoint back."""
         callee = self.global_callee(iterator)
         if callee is range:
-            sequence = self.atom(iterator, out)
+            sequence = self.stable(self.atom(iterator, out), out)
             return syntax.call("len", [sequence]), lambda i: self.item(sequence, i)
         if callee is enumerate:
             length, inner = self.view(iterator.args[0], out)
@@ -257,8 +260,16 @@ class _Normalizer:
             return syntax.call("len", [keys]), lambda i: gast.Tuple(
                 elts=[self.item(keys, i), self.item(mapping, None, self.item(keys, i))],
                 ctx=gast.Load())
-        sequence = self.atom(iterator, out)
+        sequence = self.stable(self.atom(iterator, out), out)
         return syntax.call("len", [sequence]), lambda i: self.item(sequence, i)
+
+    def stable(self, atom, out):
+        """``atom``, or a copy of it taken now if the loop body rebinds that name."""
+        if isinstance(atom, gast.Name) and atom.id in getattr(self, "rebound", ()):
+            temp = self.temp()
+            out.append(syntax.assign(temp, atom))
+            return syntax.name(temp)
+        return atom
 
     def _enumerate_start(self, call):
         if len(call.args) > 1:

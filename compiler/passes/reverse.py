@@ -24,7 +24,7 @@ import numpy as np
 from .. import rules, syntax
 from ..errors import refuse
 from . import activity as activity_pass
-from . import resolve, saves
+from . import primitives, resolve, saves
 
 ZERO, OWNED, SHARED = "zero", "owned", "shared"
 _COMMENT_SERIAL = itertools.count()
@@ -491,53 +491,9 @@ class _Reverse:
 
     def rule_for(self, stmt, value):
         """(rule, positional argument nodes, keyword nodes, description) for a right-hand side."""
-        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Mult) \
-                and isinstance(value.left, gast.Name) and isinstance(value.right, gast.Name) \
-                and value.left.id == value.right.id:
-            return rules.lookup(np.square), [value.left], {}, "operator `*`"
-        if isinstance(value, gast.BinOp):
-            primitive = resolve.BINARY.get(type(value.op))
-            rule = rules.lookup(primitive) if primitive is not None else None
-            what = f"operator `{resolve.SYMBOL.get(type(value.op), '?')}`"
-            if rule is None:
-                raise refuse(self.context, stmt, f"{what} has no derivative rule")
-            return rule, [value.left, value.right], {}, what
-        if isinstance(value, gast.UnaryOp):
-            primitive = resolve.UNARY.get(type(value.op))
-            rule = rules.lookup(primitive) if primitive is not None else None
-            if rule is None:
-                raise refuse(self.context, stmt, "this unary operator has no derivative rule")
-            return rule, [value.operand], {}, "unary operator"
-        if isinstance(value, gast.Subscript):
-            rule = rules.lookup(__import__("operator").getitem)
-            return rule, [value.value, value.slice], {}, "indexing"
-        if isinstance(value, gast.Attribute):
-            rule = rules.ATTRIBUTES.get(value.attr)
-            if rule is None:
-                raise refuse(self.context, stmt,
-                             f"the attribute `.{value.attr}` has no derivative rule",
-                             "use a NumPy function with a known derivative")
-            return rule, [value.value], {}, f"`.{value.attr}`"
-        if isinstance(value, gast.Call):
-            keywords = {k.arg: k.value for k in value.keywords}
-            if _is_method(value, self.context):
-                method = value.func.attr
-                rule = rules.METHODS.get(method)
-                if rule is None:
-                    raise refuse(self.context, stmt,
-                                 f"the method `.{method}()` has no derivative rule",
-                                 "use the NumPy function instead, or register a rule with "
-                                 "rg.register_adjoint")
-                return rule, [value.func.value] + list(value.args), keywords, f"`.{method}()`"
-            callee = activity_pass.lookup(self.context, value)
-            if callee.kind == "rule":
-                return callee.rule, list(value.args), keywords, f"`{callee.text}`"
-            raise refuse(self.context, stmt,
-                          f"`{callee.text}` has no derivative rule and is called on a value "
-                          "that carries a gradient",
-                          "use a NumPy function retrograd knows, define the computation as a "
-                          "Python function, or register a rule with rg.register_adjoint")
-        raise refuse(self.context, stmt, "cannot differentiate this expression")
+        primitive = primitives.describe(stmt, value, self.context)
+        rule = primitives.rule_of(primitive, "adjoint", self.context, stmt)
+        return rule, primitive.args, primitive.keywords, primitive.what
 
     def helper_adjoint(self, stmt, var, helper, state):
         function, wrt, bound = helper

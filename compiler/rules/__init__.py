@@ -46,9 +46,12 @@ class Rule:
         return found
 
 
-ADJOINTS = {}          # primitive object -> Rule
+ADJOINTS = {}          # id(primitive object) -> Rule
 METHODS = {}           # method name (x.sum(...)) -> Rule, receiver first
 ATTRIBUTES = {}        # attribute name (x.T) -> Rule
+TANGENTS = {}          # the same three tables for tangent (forward-mode) rules
+TANGENT_METHODS = {}
+TANGENT_ATTRIBUTES = {}
 NONDIFFERENTIABLE = {}  # id(object) -> object: calls whose results carry no gradient
 NONDIFFERENTIABLE_METHODS = set()
 NONDIFFERENTIABLE_ATTRIBUTES = set()
@@ -64,6 +67,29 @@ def adjoint(*primitives, methods=(), attributes=()):
             METHODS[method] = rule
         for attribute in attributes:
             ATTRIBUTES[attribute] = rule
+        return template
+    return register
+
+
+def tangent(*primitives, methods=(), attributes=()):
+    """Register the decorated template as the tangent rule of each primitive given.
+
+    A tangent template's parameters are the output (``z``) and the primitive's parameters;
+    each statement ``dz = ...`` is the output tangent's term for one input tangent ``dx``
+    (terms of inputs without a tangent are left out, the others summed)::
+
+        @tangent(np.tanh)
+        def tanh(z, x):
+            dz = dx * (1.0 - z * z)
+    """
+    def register(template):
+        rule = parse_tangent(template)
+        for primitive in primitives:
+            TANGENTS[_key(primitive)] = rule
+        for method in methods:
+            TANGENT_METHODS[method] = rule
+        for attribute in attributes:
+            TANGENT_ATTRIBUTES[attribute] = rule
         return template
     return register
 
@@ -107,6 +133,67 @@ def parse_rule(template):
     family = template.__module__.rsplit(".", 1)[-1]
     return Rule(template.__name__, params, defaults, vararg, output, cotangent, body, source,
                 family)
+
+
+def parse_tangent(template):
+    """Turn a tangent template function into a Rule (``cotangent`` is None)."""
+    source = textwrap.dedent(inspect.getsource(template))
+    tree = gast.parse(source).body[0]
+    args = tree.args
+    names = [a.id for a in args.args]
+    output, params = names[0], names[1:]
+    defaults = dict(zip(params[len(params) - len(args.defaults):], args.defaults))
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+        params.append(arg.id)
+        if default is not None:
+            defaults[arg.id] = default
+    vararg = args.vararg.id if args.vararg is not None else None
+    body = [s for s in tree.body
+            if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant))]
+    family = template.__module__.rsplit(".", 1)[-1]
+    return Rule(template.__name__, params, defaults, vararg, output, None, body, source, family)
+
+
+def instantiate_tangent(rule, bound, output, tangents, fresh, ranks=None):
+    """Specialise a tangent rule to one call.
+
+    ``tangents`` maps parameters to the names (or tuples of names, for ``*args``) of their
+    tangents, ``None`` where an argument has none. Returns (temporary statements, terms):
+    the output tangent is the sum of the terms.
+    """
+    mapping = dict(bound)
+    mapping[rule.output] = output
+    mapping["__ranks__"] = dict(ranks or {})
+    inactive = set()
+    for param in rule.params + ([rule.vararg] if rule.vararg else []):
+        tangent_node = tangents.get(param)
+        if tangent_node is None:
+            inactive.add("d" + param)
+        else:
+            mapping["d" + param] = tangent_node
+    statements, terms = [], []
+    _tangent_block(rule, rule.body, mapping, inactive, fresh, statements, terms)
+    return statements, terms
+
+
+def _tangent_block(rule, body, mapping, inactive, fresh, statements, terms):
+    output_tangent = "d" + rule.output
+    for stmt in body:
+        if isinstance(stmt, gast.If):
+            branch = stmt.body if _decide(stmt.test, mapping) else stmt.orelse
+            _tangent_block(rule, branch, mapping, inactive, fresh, statements, terms)
+            continue
+        assert isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name), \
+            f"tangent rule {rule.name}: only assignments are supported"
+        used = set(syntax.names_in(stmt.value))
+        if used & inactive:
+            continue
+        if stmt.targets[0].id == output_tangent:
+            terms.append(syntax.substitute(stmt.value, mapping))
+        else:
+            temp = stmt.targets[0].id
+            mapping[temp] = fresh("_g")
+            statements.append(syntax.substitute(stmt, mapping))
 
 
 def _walk_statements(body):

@@ -1,0 +1,435 @@
+"""forward: write the tangent (forward-mode) code of a normalized body.
+
+Assumes: normalized statements (``normalize``), activity (``activity``; only ``varied``
+matters here). Guarantees a ``Tangent``: the primal statements with, after each one, the
+statements computing its tangent ``dy`` from the tangents of its inputs, built from the
+tangent rules in ``retrograd.rules``. Control flow is kept as it is: a loop stays a loop, a
+branch a branch, and nothing needs saving. Tangents known to be zero are not computed; where
+control flow joins, a zero tangent is materialised as ``0.0`` (or zeros shaped like the value
+when the code indexes it). Example::
+
+    y = np.sin(x)            y = np.sin(x)
+                     ->      dy = dx * np.cos(x)
+"""
+import copy
+import dataclasses
+import inspect
+import itertools
+
+import gast
+
+from .. import rules, syntax
+from ..errors import refuse
+from . import activity as activity_pass
+from . import primitives, resolve
+
+ZERO, NONZERO = "zero", "nonzero"
+_COMMENT_SERIAL = itertools.count()
+
+
+@dataclasses.dataclass
+class HelperUse:
+    """A user function called with arguments that carry tangents."""
+    function: object
+    wrt: tuple
+    name: str
+    ranks: tuple = ()
+
+
+@dataclasses.dataclass
+class Tangent:
+    name: str
+    args: object              # the original gast.arguments
+    tangent_params: list      # names of the tangent parameters, one per wrt parameter
+    body: list
+    output: object
+    output_tangent: object    # expression of the output's tangent
+    helpers: list
+    comments: dict
+
+
+def run(tree, context, helper_names):
+    """``helper_names(function, wrt, ranks) -> name`` names helpers' tangent functions."""
+    return _Forward(tree, context, helper_names).generate()
+
+
+class _Forward:
+    def __init__(self, tree, context, helper_names):
+        self.tree = tree
+        self.context = context
+        self.varied = context.activity.varied
+        self.names = context.names
+        self.helper_names = helper_names
+        self.tangent_names = {}
+        self.helpers = []
+        self.comments = {}
+        self.indexed = _indexed_variables(tree)
+
+    def d(self, var):
+        if var not in self.tangent_names:
+            self.tangent_names[var] = self.names.reserve("d" + var)
+        return self.tangent_names[var]
+
+    def is_varied(self, node):
+        return isinstance(node, gast.Name) and node.id in self.varied
+
+    def comment(self, line):
+        text = self.context.source.line(line).strip()
+        marker = f"__retrograd_comment_t{next(_COMMENT_SERIAL)}__"
+        import os
+        self.comments[marker] = f"{os.path.basename(self.context.source.filename)}:{line}  {text}"
+        return gast.Expr(value=syntax.const(marker))
+
+    def generate(self):
+        state = {param: NONZERO for param in self.context.wrt}
+        chosen = tangent_parameters(self.context.function, self.context.wrt)
+        for param in self.context.wrt:
+            self.names.taken.add(chosen[param])
+            self.tangent_names[param] = chosen[param]
+        tangent_params = [chosen[param] for param in self.context.wrt]
+        body = self.block(self.tree.body[:-1], state)
+        output = self.tree.body[-1].value
+        if isinstance(output, gast.Name) and state.get(output.id, ZERO) != ZERO:
+            output_tangent = syntax.name(self.d(output.id))
+        else:
+            output_tangent = syntax.call("rt.zeros_like", [copy.deepcopy(output)])
+        return Tangent(self.context.name, self.tree.args, tangent_params, body, output,
+                       output_tangent, self.helpers, self.comments)
+
+    # --- blocks and statements ---------------------------------------------------------
+
+    def block(self, statements, state):
+        out = []
+        last_line = None
+        for stmt in statements:
+            code = self.statement(stmt, state)
+            tangent_code = code[1:] if code and code[0] is _PRIMAL else None
+            line = getattr(stmt, "lineno", None)
+            if tangent_code is not None:
+                primal = [self.primal(stmt)]
+                if tangent_code and line is not None and line != last_line:
+                    out.append(self.comment(line))
+                    last_line = line
+                out.extend(primal + tangent_code)
+            else:
+                out.extend(code)
+                last_line = None
+        return out
+
+    def primal(self, stmt):
+        if isinstance(stmt, gast.Assign) and getattr(stmt, "_helper", None) is not None:
+            return stmt._helper
+        return copy.deepcopy(stmt)
+
+    def statement(self, stmt, state):
+        """[_PRIMAL, *tangent statements] for simple statements; whole code for compound."""
+        if isinstance(stmt, gast.Assign):
+            target = stmt.targets[0]
+            if isinstance(target, gast.Name):
+                return [_PRIMAL] + self.assign(stmt, target.id, state)
+            return self.setitem(stmt, state)
+        if isinstance(stmt, gast.Expr):
+            return self.expression(stmt, state)
+        if isinstance(stmt, gast.If):
+            return self.branch(stmt, state)
+        if isinstance(stmt, (gast.For, gast.While)):
+            return self.loop(stmt, state)
+        if isinstance(stmt, (gast.Break, gast.Raise, gast.Assert, gast.Pass)):
+            return [copy.deepcopy(stmt)]
+        raise refuse(self.context, stmt, f"cannot differentiate a `{type(stmt).__name__}` "
+                     "statement")
+
+    def assign(self, stmt, var, state):
+        value = stmt.value
+        if var not in self.varied:
+            state[var] = ZERO
+            return []
+        terms, code = self.terms(stmt, var, value, state)
+        if not terms:
+            state[var] = ZERO
+            return code
+        total = terms[0]
+        for term in terms[1:]:
+            total = gast.BinOp(left=total, op=gast.Add(), right=term)
+        state[var] = NONZERO
+        return code + [syntax.assign(self.d(var), total)]
+
+    def tangent_of(self, node, state):
+        """The tangent expression of an atom, or None if it is zero."""
+        if isinstance(node, gast.Name) and node.id in self.varied \
+                and state.get(node.id, ZERO) != ZERO:
+            return syntax.name(self.d(node.id))
+        return None
+
+    def zero_like(self, node):
+        return syntax.call("rt.zeros_like", [copy.deepcopy(node)])
+
+    def terms(self, stmt, var, value, state):
+        """(terms of the tangent of ``var``, statements computing temporaries)."""
+        if isinstance(value, gast.Name):
+            tangent = self.tangent_of(value, state)
+            return ([tangent] if tangent is not None else []), []
+        if isinstance(value, (gast.Tuple, gast.List)):
+            tangents = [self.tangent_of(e, state) for e in value.elts]
+            if all(t is None for t in tangents):
+                return [], []
+            elts = [t if t is not None else self.zero_like(e)
+                    for t, e in zip(tangents, value.elts)]
+            return [type(value)(elts=elts, ctx=gast.Load())], []
+        if isinstance(value, gast.Dict):
+            tangents = [self.tangent_of(v, state) for v in value.values]
+            if all(t is None for t in tangents):
+                return [], []
+            values = [t if t is not None else self.zero_like(v)
+                      for t, v in zip(tangents, value.values)]
+            return [gast.Dict(keys=copy.deepcopy(value.keys), values=values)], []
+        if not activity_pass.differentiable_sources(value, self.context):
+            return [], []
+        if isinstance(value, gast.Call) and not primitives.is_method(value, self.context):
+            callee = activity_pass.lookup(self.context, value)
+            if callee.kind == "nondifferentiable":
+                return [], []
+            if callee.kind == "function":
+                return self.helper_call(stmt, var, value, callee, state)
+            if callee.kind == "custom":
+                return self.custom_call(stmt, var, value, callee, state)
+            if callee.kind == "container":
+                tangent = self.tangent_of(value.args[0], state) if value.args else None
+                return ([syntax.call(syntax.name(callee.text), [tangent])]
+                        if tangent is not None else []), []
+        primitive = primitives.describe(stmt, value, self.context)
+        rule = primitives.rule_of(primitive, "tangent", self.context, stmt)
+        try:
+            bound = rules.bind(rule, primitive.args, primitive.keywords)
+        except rules.BindingError as exc:
+            raise refuse(self.context, stmt, f"{primitive.what}: {exc}") from None
+        tangents = {}
+        for param, node in bound.items():
+            if param == rule.vararg:
+                parts = [self.tangent_of(e, state) for e in node.elts]
+                if any(p is not None for p in parts):
+                    tangents[param] = gast.Tuple(
+                        elts=[p if p is not None else syntax.const(None) for p in parts],
+                        ctx=gast.Load())
+            else:
+                tangent = self.tangent_of(node, state)
+                if tangent is not None:
+                    tangents[param] = tangent
+        ranks = {p: _rank(n, self.context.ranks) for p, n in bound.items()}
+        ranks = {p: r for p, r in ranks.items() if r is not None}
+        if self.context.ranks.get(var) is not None:
+            ranks[rule.output] = self.context.ranks[var]
+        temps, terms = rules.instantiate_tangent(rule, bound, syntax.name(var), tangents,
+                                                 self.names.fresh, ranks)
+        return terms, temps
+
+    def helper_call(self, stmt, var, value, callee, state):
+        function = callee.obj
+        try:
+            bound = inspect.signature(function).bind(
+                *value.args, **{k.arg: k.value for k in value.keywords})
+        except TypeError as exc:
+            raise refuse(self.context, stmt, f"cannot call {callee.text}: {exc}") from None
+        wrt = tuple(p for p, node in bound.arguments.items()
+                    if self.tangent_of(node, state) is not None)
+        if not wrt:
+            return [], []
+        ranks = tuple(sorted((p, _rank(n, self.context.ranks)) for p, n in
+                             bound.arguments.items() if _rank(n, self.context.ranks) is not None))
+        name = self.helper_names(function, wrt, ranks)
+        if not any(u.name == name for u in self.helpers):
+            self.helpers.append(HelperUse(function, wrt, name, ranks))
+        tangent_var = self.names.fresh("_d")
+        call = copy.deepcopy(value)
+        call.func = syntax.name(name)
+        call.keywords = list(call.keywords) + [
+            gast.keyword(arg=self.helper_tangent_param(function, p),
+                         value=self.tangent_of(bound.arguments[p], state)) for p in wrt]
+        target = gast.Tuple(elts=[syntax.name(var, gast.Store()),
+                                  syntax.name(tangent_var, gast.Store())], ctx=gast.Store())
+        stmt._helper = syntax.set_line([gast.Assign(targets=[target], value=call,
+                                                    type_comment=None)],
+                                       getattr(stmt, "lineno", None))[0]
+        return [syntax.name(tangent_var)], []
+
+    def helper_tangent_param(self, function, param):
+        return tangent_parameters(function, (param,))[param]
+
+    def custom_call(self, stmt, var, value, callee, state):
+        rule = resolve.CUSTOM[id(callee.obj)][2]
+        if rule is None:
+            raise refuse(self.context, stmt, f"`{callee.text}` has a custom adjoint but no "
+                         "custom tangent rule", "register one with rg.register_tangent")
+        rule_name = self.names.reserve(f"{callee.obj.__name__}_tangent")
+        self.context.namespace[rule_name] = rule
+        tangents = [self.tangent_of(a, state) or syntax.const(0.0) for a in value.args]
+        call = syntax.call(syntax.name(rule_name),
+                           [gast.Tuple(elts=tangents, ctx=gast.Load()), syntax.name(var)]
+                           + [copy.deepcopy(a) for a in value.args])
+        return [call], []
+
+    def setitem(self, stmt, state):
+        target = stmt.targets[0]
+        base = target.value.id
+        code = [copy.deepcopy(stmt)]
+        value_tangent = self.tangent_of(stmt.value, state)
+        if base not in self.varied:
+            return code
+        if state.get(base, ZERO) == ZERO:
+            if value_tangent is None:
+                return code
+            code.insert(0, syntax.assign(self.d(base), self.zero_like(syntax.name(base))))
+            state[base] = NONZERO
+        new_value = value_tangent if value_tangent is not None else \
+            self.zero_like(stmt.value)
+        code.append(gast.Assign(targets=[gast.Subscript(value=syntax.name(self.d(base)),
+                                                        slice=copy.deepcopy(target.slice),
+                                                        ctx=gast.Store())],
+                                value=new_value, type_comment=None))
+        return code
+
+    def expression(self, stmt, state):
+        call = stmt.value
+        code = [copy.deepcopy(stmt)]
+        if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
+                and isinstance(call.func.value, gast.Name) and call.func.attr == "append" \
+                and call.func.value.id in self.context.locals:
+            base = call.func.value.id
+            if base not in self.varied:
+                return code
+            tangent = self.tangent_of(call.args[0], state)
+            if state.get(base, ZERO) == ZERO:
+                if tangent is None:
+                    return code
+                code.insert(0, syntax.assign(self.d(base), self.zero_like(syntax.name(base))))
+                state[base] = NONZERO
+            item = tangent if tangent is not None else self.zero_like(call.args[0])
+            code.append(gast.Expr(value=syntax.call(gast.Attribute(
+                value=syntax.name(self.d(base)), attr="append", ctx=gast.Load()), [item])))
+        return code
+
+    # --- control flow ------------------------------------------------------------------
+
+    def branch(self, stmt, state):
+        body_state, else_state = dict(state), dict(state)
+        body = self.block(stmt.body, body_state)
+        orelse = self.block(stmt.orelse, else_state)
+        for var in sorted(set(body_state) | set(else_state)):
+            a, b = body_state.get(var, ZERO), else_state.get(var, ZERO)
+            if a != b:
+                (body if a == ZERO else orelse).append(self.materialize(var))
+            state[var] = NONZERO if NONZERO in (a, b) else ZERO
+        return [gast.If(test=copy.deepcopy(stmt.test), body=body or [gast.Pass()],
+                        orelse=orelse)]
+
+    def read_outside(self, loop):
+        """Names read anywhere in the function outside ``loop``."""
+        inside = {id(n) for n in gast.walk(loop)}
+        return {n.id for n in gast.walk(self.tree) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Load) and id(n) not in inside}
+
+    def materialize(self, var):
+        value = self.zero_like(syntax.name(var)) if var in self.indexed else syntax.const(0.0)
+        return syntax.assign(self.d(var), value)
+
+    def loop(self, stmt, state):
+        entry = dict(state)
+        top = dict(entry)
+        for _ in range(5):
+            trial = dict(top)
+            saved = copy.deepcopy(self.names.__dict__), dict(self.tangent_names), \
+                dict(self.comments), list(self.helpers)
+            self.block(stmt.body, trial)
+            self.names.__dict__ = saved[0]
+            self.tangent_names, self.comments, self.helpers = saved[1], saved[2], saved[3]
+            new_top = {var: NONZERO if NONZERO in (top.get(var, ZERO), trial.get(var, ZERO))
+                       else ZERO for var in set(top) | set(trial)}
+            if new_top == top:
+                break
+            top = new_top
+        # Only tangents read before they are written in an iteration (loop-carried), or read
+        # after the loop, need a value on entry and at the end of each iteration.
+        carried = _upward_exposed(stmt.body) | self.read_outside(stmt)
+        before = [self.materialize(v) for v in sorted(top)
+                  if top[v] == NONZERO and entry.get(v, ZERO) == ZERO and v in carried]
+        body_state = dict(top)
+        body = self.block(stmt.body, body_state)
+        body += [self.materialize(v) for v in sorted(top)
+                 if top[v] == NONZERO and body_state.get(v, ZERO) == ZERO and v in carried]
+        for var in top:
+            if var not in carried and entry.get(var, ZERO) == ZERO:
+                top[var] = ZERO if body_state.get(var, ZERO) == ZERO else top[var]
+        state.clear()
+        state.update(top)
+        new = copy.copy(stmt)
+        new.body = body or [gast.Pass()]
+        return before + [new]
+
+
+_PRIMAL = object()   # marks "emit the primal statement here"
+
+
+def tangent_parameters(function, wrt):
+    """``{param: name of its tangent parameter}``: ``dx`` for ``x`` unless the function
+    already uses that name. Callers and the function's own tangent code agree on it."""
+    code = inspect.unwrap(function).__code__
+    taken = set(code.co_varnames) | set(code.co_names) | set(code.co_freevars) \
+        | set(code.co_cellvars)
+    chosen = {}
+    for param in wrt:
+        name = "d" + param
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        chosen[param] = name
+    return chosen
+
+
+def _rank(node, ranks):
+    if isinstance(node, gast.Constant):
+        return 0 if isinstance(node.value, (int, float, complex, bool)) else None
+    if isinstance(node, gast.Name):
+        return ranks.get(node.id)
+    return None
+
+
+def _upward_exposed(statements):
+    """Names that may be read in ``statements`` before being assigned there."""
+    exposed, assigned = set(), set()
+    for stmt in statements:
+        if isinstance(stmt, gast.If):
+            reads = {n.id for n in gast.walk(stmt.test) if isinstance(n, gast.Name)}
+            exposed |= reads - assigned
+            inner = _upward_exposed(stmt.body) | _upward_exposed(stmt.orelse)
+            exposed |= inner - assigned
+            both = _assigned(stmt.body) & _assigned(stmt.orelse)
+            assigned |= both
+            continue
+        if isinstance(stmt, (gast.For, gast.While)):
+            exposed |= {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+                        and isinstance(n.ctx, gast.Load)} - assigned
+            continue
+        reads = {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+                 and isinstance(n.ctx, gast.Load)}
+        if isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], gast.Name):
+            reads |= {n.id for n in gast.walk(stmt.targets[0]) if isinstance(n, gast.Name)}
+        exposed |= reads - assigned
+        assigned |= {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+                     and isinstance(n.ctx, gast.Store)}
+    return exposed
+
+
+def _assigned(statements):
+    return {n.id for s in statements for n in gast.walk(s) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store)}
+
+
+def _indexed_variables(tree):
+    found = set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
+            found.add(node.value.id)
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                and node.func.attr == "append" and isinstance(node.func.value, gast.Name):
+            found.add(node.func.value.id)
+    return found

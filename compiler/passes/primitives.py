@@ -1,0 +1,90 @@
+"""What primitive a normalized right-hand side applies, and its derivative rules.
+
+Shared by the reverse and forward passes: an operator, an indexing, an attribute, a method or
+a function call is described once as a ``Primitive``, then looked up in the adjoint or the
+tangent tables of ``retrograd.rules``; a missing rule is a located refusal.
+"""
+import dataclasses
+import operator
+
+import gast
+import numpy as np
+
+from .. import rules, syntax
+from ..errors import refuse
+from . import activity, resolve
+
+
+@dataclasses.dataclass
+class Primitive:
+    table: str            # 'function' | 'method' | 'attribute'
+    key: object           # the primitive object, or the method / attribute name
+    args: list
+    keywords: dict
+    what: str             # how to name it in an error message
+
+
+def describe(stmt, value, context):
+    """The Primitive a right-hand side applies (or a located refusal)."""
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Mult) \
+            and isinstance(value.left, gast.Name) and isinstance(value.right, gast.Name) \
+            and value.left.id == value.right.id:
+        return Primitive("function", np.square, [value.left], {}, "operator `*`")
+    if isinstance(value, gast.BinOp):
+        what = f"operator `{resolve.SYMBOL.get(type(value.op), '?')}`"
+        primitive = resolve.BINARY.get(type(value.op))
+        if primitive is None:
+            raise refuse(context, stmt, f"{what} has no derivative rule")
+        return Primitive("function", primitive, [value.left, value.right], {}, what)
+    if isinstance(value, gast.UnaryOp):
+        primitive = resolve.UNARY.get(type(value.op))
+        if primitive is None:
+            raise refuse(context, stmt, "this unary operator has no derivative rule")
+        return Primitive("function", primitive, [value.operand], {}, "unary operator")
+    if isinstance(value, gast.Subscript):
+        return Primitive("function", operator.getitem, [value.value, value.slice], {},
+                         "indexing")
+    if isinstance(value, gast.Attribute):
+        return Primitive("attribute", value.attr, [value.value], {}, f"`.{value.attr}`")
+    if isinstance(value, gast.Call):
+        keywords = {k.arg: k.value for k in value.keywords}
+        if is_method(value, context):
+            method = value.func.attr
+            return Primitive("method", method, [value.func.value] + list(value.args),
+                             keywords, f"`.{method}()`")
+        callee = activity.lookup(context, value)
+        if callee.kind == "rule":
+            return Primitive("function", callee.obj, list(value.args), keywords,
+                             f"`{callee.text}`")
+        raise refuse(context, stmt,
+                     f"`{callee.text}` has no derivative rule and is called on a value that "
+                     "carries a gradient",
+                     "use a NumPy function retrograd knows, define the computation as a Python "
+                     "function, or register a rule with rg.register_adjoint")
+    raise refuse(context, stmt, "cannot differentiate this expression")
+
+
+_TABLES = {
+    "adjoint": {"function": rules.ADJOINTS, "method": rules.METHODS,
+                "attribute": rules.ATTRIBUTES},
+    "tangent": {"function": rules.TANGENTS, "method": rules.TANGENT_METHODS,
+                "attribute": rules.TANGENT_ATTRIBUTES},
+}
+
+
+def rule_of(primitive, kind, context, stmt):
+    """The adjoint or tangent Rule of a Primitive (or a located refusal)."""
+    table = _TABLES[kind][primitive.table]
+    key = id(primitive.key) if primitive.table == "function" else primitive.key
+    rule = table.get(key)
+    if rule is None:
+        mode = "derivative" if kind == "adjoint" else "forward-mode (tangent)"
+        raise refuse(context, stmt, f"{primitive.what} has no {mode} rule",
+                     "use a NumPy function retrograd knows, or register a rule with "
+                     f"rg.register_{kind}")
+    return rule
+
+
+def is_method(call, context):
+    func = call.func
+    return isinstance(func, gast.Attribute) and syntax.root_name(func) in context.locals
