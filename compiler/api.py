@@ -25,10 +25,11 @@ class _Spec:
     """What a derived function is: which function, which parameters, which form."""
 
     def __init__(self, function, wrt, form, options):
-        if getattr(function, "__retrograd__", None) is not None:
+        self.inner = getattr(function, "__retrograd__", None)
+        if self.inner is not None and self.inner.form not in ("grad", "jvp"):
             raise DifferentiationError(
-                "derivatives of derived functions (higher order) are not supported yet",
-                hint="differentiate the original function")
+                f"cannot differentiate the result of rg.{self.inner.form} again",
+                hint="differentiate rg.grad(f) or rg.jvp(f), or the original function")
         self.function = function
         self.form = form
         self.options = dict(options)
@@ -50,12 +51,20 @@ class _Spec:
                 if module is None:
                     containers = {p: k for p, k in zip(self.params, kinds) if type(k) is str}
                     ranks = {p: k for p, k in zip(self.params, kinds) if type(k) is int}
-                    module = pipeline.derive(self.function, self.wrt_names, self.form,
+                    module = pipeline.derive(self.target(kinds), self.wrt_names, self.form,
                                              self.options, containers, ranks)
                     _CACHE[key] = module
         if module.cells:
             module.refresh()
         return module
+
+    def target(self, kinds):
+        """The Python function to compile: the original, or for a derived function (higher
+        order) the generated code it runs for arguments of these kinds."""
+        if self.inner is None:
+            return self.function
+        module = self.inner.module(kinds)
+        return module.namespace[module.entry]
 
     def bind(self, args, kwargs):
         if kwargs or len(args) != len(self.params):
@@ -213,11 +222,12 @@ def jvp(f, wrt=0, *, optimize=True):
     ``tangent`` has the structure of the ``wrt`` argument (a tuple of them for several)."""
     spec = _Spec(f, wrt, "jvp", {"optimize": optimize})
     from .passes.forward import tangent_parameters
-    names = tangent_parameters(f, spec.wrt_names)
 
     def call(*args, tangent, **kwargs):
         values = spec.bind(args, kwargs)
-        module = spec.module(spec.kinds(values))
+        kinds = spec.kinds(values)
+        module = spec.module(kinds)
+        names = tangent_parameters(spec.target(kinds), spec.wrt_names)
         tangents = (tangent,) if spec.single else tuple(tangent)
         if len(tangents) != len(spec.wrt_names):
             raise DifferentiationError(

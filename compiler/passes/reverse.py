@@ -62,7 +62,7 @@ def run(tree, context, helper_names):
     dry = _Reverse(tree, context, saves.SavePlan(), dry_names, helper_names, dry=True)
     dry.generate()
     save_plan = saves.plan(tree.body, set(context.params), dry.reads, dry.residual_assignments,
-                           context.names)
+                           context.names, context.activity.active)
     final = _Reverse(tree, context, save_plan, context.names, helper_names, dry=False)
     final.loops_with_adjoint = dry.loops_with_adjoint
     return final.generate()
@@ -298,6 +298,10 @@ class _Reverse:
         out = []
         for var in self.plan.pop_at_block.get(id(statements), []):
             out.append(self.pop(var))
+        recomputed = self.plan.recompute.get(id(statements), [])
+        for stmt in statements:
+            if any(stmt is r for r in recomputed):
+                out.append(copy.deepcopy(stmt))
         last_line = None
         for stmt in reversed(statements):
             code = self.adjoint_statement(stmt, state)

@@ -27,13 +27,14 @@ class SavePlan:
     save_part: set = dataclasses.field(default_factory=set)       # id(setitem stmt)
     undo_append: set = dataclasses.field(default_factory=set)     # id(append stmt)
     preinit: list = dataclasses.field(default_factory=list)       # vars set to None first
+    recompute: dict = dataclasses.field(default_factory=dict)     # id(block) -> [stmt]
     stacks: dict = dataclasses.field(default_factory=dict)        # var -> stack name
 
     def stack(self, var):
         return self.stacks[var]
 
 
-def plan(body, params, adjoint_reads, extra_assignments, names):
+def plan(body, params, adjoint_reads, extra_assignments, names, active=frozenset()):
     """Build the SavePlan.
 
     ``adjoint_reads`` maps id(stmt) to the primal names its adjoint reads; ``extra_assignments``
@@ -41,10 +42,14 @@ def plan(body, params, adjoint_reads, extra_assignments, names):
     """
     walker = _Walker(extra_assignments)
     walker.block(body, loop_depth=0, parents=())
-    adjoint_reads = _through_views(adjoint_reads, walker)
+    through_views = _through_views(adjoint_reads, walker)
+    mutated = {var for var, sites in walker.assignments.items()
+               if any(site.kind in ("setitem", "append") for site in sites)}
     needed = set()
     for reads in adjoint_reads.values():
         needed |= reads
+    for reads in through_views.values():
+        needed |= reads & mutated
     result = SavePlan()
 
     def stack_for(var):
@@ -62,6 +67,9 @@ def plan(body, params, adjoint_reads, extra_assignments, names):
         if len(sites) == 1 and sites[0].kind == "assign" and in_loop \
                 and var not in params and _block_local(var, sites[0], walker, adjoint_reads):
             site = sites[0]
+            if _recomputable(site, walker, params, active):
+                result.recompute.setdefault(id(site.block), []).append(site.stmt)
+                continue
             result.push_after.setdefault(id(site.stmt), []).append(var)
             result.pop_at_block.setdefault(id(site.block), []).append(var)
             stack_for(var)
@@ -69,10 +77,13 @@ def plan(body, params, adjoint_reads, extra_assignments, names):
         first = _first_definition(sites) if var not in params else None
         readers = [walker.location[i] for i, reads in adjoint_reads.items()
                    if var in reads and i in walker.location]
+        view_readers = [walker.location[i] for i, reads in through_views.items()
+                        if var in reads and i in walker.location]
         for site in sites:
             if site is first:
                 continue      # nothing to overwrite yet
-            if not any(_may_read_before(reader, site, walker) for reader in readers):
+            relevant = view_readers if site.kind in ("setitem", "append") else readers
+            if not any(_may_read_before(reader, site, walker) for reader in relevant):
                 continue      # no adjoint needs the value this statement overwrites
             if site.kind == "assign":
                 result.push_before.setdefault(id(site.stmt), []).append(var)
@@ -192,6 +203,41 @@ def _primal_reads(stmt):
         parts = [stmt]
     return {n.id for part in parts for n in gast.walk(part)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def _recomputable(site, walker, params, active):
+    """Whether a block-local value is cheaper to compute again in the adjoint than to save:
+    an inactive shape, length, index or comparison over values that do not change."""
+    stmt = site.stmt
+    if not isinstance(stmt, gast.Assign) or stmt.targets[0].id in active:
+        return False
+    value = stmt.value
+    for node in gast.walk(value):
+        if isinstance(node, gast.Call):
+            if not (isinstance(node.func, gast.Name) and node.func.id in ("len", "int", "float")):
+                return False
+        elif isinstance(node, gast.Attribute):
+            if node.attr not in ("shape", "ndim", "size"):
+                return False
+        elif not isinstance(node, (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp,
+                                   gast.Compare, gast.Subscript, gast.expr_context,
+                                   gast.operator, gast.unaryop, gast.cmpop, gast.Tuple,
+                                   gast.Slice, gast.BoolOp, gast.boolop)):
+            return False
+    loop_targets = {block[position].target.id for block, position in site.parents
+                    if isinstance(block[position], gast.For)}
+    for node in gast.walk(value):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            name = node.id
+            if name in loop_targets:
+                continue
+            sites = walker.assignments.get(name, [])
+            stable = (name in params and not sites) or (
+                len(sites) == 1 and not sites[0].parents and sites[0].kind == "assign"
+                and sites[0].order < site.order)
+            if not stable and (sites or name in params):
+                return False
+    return True
 
 
 def _through_views(adjoint_reads, walker):
