@@ -64,7 +64,7 @@ class _Spec:
         if self.inner is None:
             return self.function
         module = self.inner.module(kinds)
-        return module.namespace[module.entry]
+        return module.functions[module.entry]
 
     def bind(self, args, kwargs):
         if kwargs or len(args) != len(self.params):
@@ -179,7 +179,7 @@ def grad(f=None, wrt=0, *, optimize=True):
     def call(*args, **kwargs):
         values = spec.bind(args, kwargs)
         module = spec.module(spec.kinds(values))
-        return spec.shape_like(module.namespace[module.entry](*values), values)
+        return spec.shape_like(module.functions[module.entry](*values), values)
     return _derived(f, spec, call)
 
 
@@ -192,7 +192,7 @@ def value_and_grad(f=None, wrt=0, *, optimize=True):
     def call(*args, **kwargs):
         values = spec.bind(args, kwargs)
         module = spec.module(spec.kinds(values))
-        value, grads = module.namespace[module.entry](*values)
+        value, grads = module.functions[module.entry](*values)
         return value, spec.shape_like(grads, values)
     return _derived(f, spec, call)
 
@@ -205,8 +205,8 @@ def vjp(f, wrt=0, *, optimize=True):
     def call(*args, **kwargs):
         values = spec.bind(args, kwargs)
         module = spec.module(spec.kinds(values))
-        value, saved = module.namespace[module.entry](*values)
-        backward = module.namespace[module.backward]
+        value, saved = module.functions[module.entry](*values)
+        backward = module.functions[module.backward]
 
         def pullback(cotangent):
             fresh = tuple(list(s) if type(s) is list else s for s in saved)
@@ -235,7 +235,7 @@ def jvp(f, wrt=0, *, optimize=True):
                 f"parameter ({', '.join(spec.wrt_names)}); got {len(tangents)}",
                 **_where(f))
         keywords = {names[p]: t for p, t in zip(spec.wrt_names, tangents)}
-        value, derivative = module.namespace[module.entry](*values, **keywords)
+        value, derivative = module.functions[module.entry](*values, **keywords)
         return value, rt.like(derivative, value)
     return _derived(f, spec, call)
 

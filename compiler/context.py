@@ -55,6 +55,9 @@ class Context:
     param_ranks: dict = dataclasses.field(default_factory=dict)  # name -> ndim or None
     ranks: dict = dataclasses.field(default_factory=dict)        # filled by ranks
     shapes: dict = dataclasses.field(default_factory=dict)       # filled by ranks
+    generated_names: dict = dataclasses.field(default_factory=dict)  # name -> object our code uses
+    kinds: Any = None               # filled by ranks: list/tuple/dict/array per name
+    inplace_updates: list = dataclasses.field(default_factory=list)  # (name, line) of `x += v`
     optimize: bool = True
     names: Any = None
     locals: set = dataclasses.field(default_factory=set)

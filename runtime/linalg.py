@@ -74,11 +74,10 @@ def dot_adjoint_right(g, a, b):
     """Adjoint of ``b`` in ``np.dot(a, b)``."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * a, np.shape(b))
-    if np.ndim(b) == 1:   # g has a's leading axes: contract them with a's
-        lead = tuple(range(np.ndim(a) - 1))
-        return np.tensordot(a, g, axes=(lead, lead))
-    lead = tuple(range(np.ndim(a) - 1))
+    lead = tuple(range(np.ndim(a) - 1))     # g starts with a's leading axes: contract them
     contracted = np.tensordot(a, g, axes=(lead, lead))    # axes (k, j..., m)
+    if np.ndim(b) == 1:
+        return contracted
     return np.moveaxis(contracted, 0, -2)                  # b's axes (j..., k, m)
 
 

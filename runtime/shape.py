@@ -10,7 +10,8 @@ from .core import unbroadcast
 __all__ = [
     "sum_like", "unstack_like", "split_like", "unstack", "hstack_adjoint", "vstack_adjoint",
     "transpose_adjoint", "cast_adjoint", "repeat_adjoint", "tile_adjoint", "roll_adjoint",
-    "meshgrid_adjoint", "linspace_fractions", "sort_adjoint", "take_adjoint",
+    "meshgrid_adjoint", "linspace_fractions", "sort_adjoint", "take_adjoint", "item_adjoint",
+    "default_adjoint",
 ]
 
 
@@ -169,3 +170,24 @@ def take_adjoint(g, a, indices, axis):
     index = (slice(None),) * axis + (indices,)
     np.add.at(result, index, g)
     return result
+
+
+def item_adjoint(g, a, index):
+    """Adjoint of ``a.item(*index)``: ``g`` at the one element read (a flat index, a tuple of
+    indices, or none for a one-element array)."""
+    result = np.zeros(np.shape(a))
+    if len(index) == 1 and isinstance(index[0], tuple):
+        index = index[0]
+    if len(index) == 0:
+        result[...] = g
+    elif len(index) == 1:
+        result.flat[index[0]] = g
+    else:
+        result[index] = g
+    return result
+
+
+def default_adjoint(g, mapping, key):
+    """Adjoint of ``default`` in ``mapping.get(key, default)``: ``g`` when the key is missing
+    (the default was returned), else nothing."""
+    return 0.0 if key in mapping else g

@@ -13,7 +13,7 @@ import gast
 from .. import rules, syntax
 from . import resolve
 
-DIFFERENTIABLE_BINARY = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult)
+DIFFERENTIABLE_BINARY = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.Mod)
 
 
 @dataclasses.dataclass

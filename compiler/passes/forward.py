@@ -261,7 +261,7 @@ class _Forward:
             raise refuse(self.context, stmt, f"`{callee.text}` has a custom adjoint but no "
                          "custom tangent rule", "register one with rg.register_tangent")
         rule_name = self.names.reserve(f"{callee.obj.__name__}_tangent")
-        self.context.namespace[rule_name] = rule
+        self.context.generated_names[rule_name] = rule
         tangents = [self.tangent_of(a, state) or syntax.const(0.0) for a in value.args]
         call = syntax.call(syntax.name(rule_name),
                            [gast.Tuple(elts=tangents, ctx=gast.Load()), syntax.name(var)]

@@ -172,6 +172,8 @@ class _Normalizer:
     def augmented(self, stmt, out):
         target = stmt.target
         if isinstance(target, gast.Name):
+            # On an array, `x += v` changes it in place; `aliases` checks no other name sees it.
+            self.context.inplace_updates.append((target.id, stmt.lineno))
             self.assign_to(target, gast.BinOp(left=syntax.name(target.id), op=stmt.op,
                                               right=stmt.value), out)
         elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):

@@ -11,6 +11,7 @@ import gast
 import numpy as np
 
 from .. import rules, syntax
+from ..rules import containers
 from ..errors import refuse
 from . import activity, resolve
 
@@ -30,6 +31,13 @@ def describe(stmt, value, context):
             and isinstance(value.left, gast.Name) and isinstance(value.right, gast.Name) \
             and value.left.id == value.right.id:
         return Primitive("function", np.square, [value.left], {}, "operator `*`")
+    if isinstance(value, gast.BinOp) and context.kinds is not None and (
+            context.kinds.container(value.left) or context.kinds.container(value.right)):
+        if isinstance(value.op, gast.Add):
+            return Primitive("function", containers.concatenate_sequences,
+                             [value.left, value.right], {}, "`+` on lists or tuples")
+        raise refuse(context, stmt, "this operator on a list or tuple that carries a gradient "
+                     "is not supported", "build the list with `+` or `append`")
     if isinstance(value, gast.BinOp):
         what = f"operator `{resolve.SYMBOL.get(type(value.op), '?')}`"
         primitive = resolve.BINARY.get(type(value.op))

@@ -50,6 +50,7 @@ def run(tree, context):
             ranks[name] = None
     context.ranks = ranks
     context.shapes = shapes(tree, context, ranks)
+    context.kinds = Kinds(tree, context)
     return tree
 
 
@@ -350,3 +351,106 @@ def _symbol(value, symbols, ranks, context):
                 return symbol_of(bound["x"], symbols)
         return None
     return None
+
+
+# --- kinds ------------------------------------------------------------------------------------
+
+class Kinds:
+    """What kind of value each variable holds, as far as the code shows: 'array' (NumPy
+    arrays and numbers), 'list', 'tuple', 'dict' or unknown; and which names hold ints."""
+
+    def __init__(self, tree, context):
+        self.context = context
+        kinds = {}
+        for param in context.params:
+            if param in context.param_kinds:
+                kinds[param] = context.param_kinds[param]
+            elif context.param_ranks.get(param) is not None:
+                kinds[param] = "array"      # a number or an array of known rank
+            else:
+                kinds[param] = None         # unknown: generic (container-safe) code
+        self.ints = set()
+        assigned = {}
+        for node in gast.walk(tree):
+            if isinstance(node, gast.For) and isinstance(node.target, gast.Name):
+                self.ints.add(node.target.id)
+            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+                assigned.setdefault(node.targets[0].id, []).append(node.value)
+        for _ in range(3):
+            for var, values in assigned.items():
+                found = {self._kind_of(v, kinds, context) for v in values}
+                kinds[var] = found.pop() if len(found) == 1 else None
+                if all(self._is_int(v) for v in values):
+                    self.ints.add(var)
+        self.kinds = kinds
+
+    def _kind_of(self, value, kinds, context):
+        if isinstance(value, gast.Name):
+            return kinds.get(value.id, "array" if value.id not in context.locals else None)
+        if isinstance(value, gast.List):
+            return "list"
+        if isinstance(value, gast.Tuple):
+            return "tuple"
+        if isinstance(value, gast.Dict):
+            return "dict"
+        if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult)):
+            for side in (value.left, value.right):
+                kind = kinds.get(side.id) if isinstance(side, gast.Name) else None
+                if isinstance(side, gast.List) or kind == "list":
+                    return "list"
+                if isinstance(side, gast.Tuple) or kind == "tuple":
+                    return "tuple"
+        if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Constant)):
+            return "array"
+        if isinstance(value, gast.Call) and not _is_method_call(value, context):
+            text = syntax.dotted(value.func) or ""
+            if text in ("list",):
+                return "list"
+            if text.split(".")[0] in ("np", "numpy", "math"):
+                return "array"
+        if isinstance(value, gast.Attribute) and value.attr == "T":
+            return "array"
+        return None
+
+    def _is_int(self, value):
+        if isinstance(value, gast.Constant):
+            return isinstance(value.value, int) and not isinstance(value.value, bool)
+        if isinstance(value, gast.Call) and syntax.dotted(value.func) == "len":
+            return True
+        if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub,
+                                                                   gast.Mult, gast.FloorDiv)):
+            return all(self._is_int(v) or (isinstance(v, gast.Name) and v.id in self.ints)
+                       for v in (value.left, value.right))
+        return False
+
+    def numeric(self, var):
+        return self.kinds.get(var) == "array"
+
+    def is_array(self, var):
+        return self.kinds.get(var) == "array"
+
+    def basic_index(self, index):
+        if isinstance(index, gast.Constant):
+            return index.value is None or index.value is Ellipsis or (
+                isinstance(index.value, int) and not isinstance(index.value, bool))
+        if isinstance(index, gast.Name):
+            return index.id in self.ints
+        if isinstance(index, (gast.BinOp, gast.UnaryOp)):
+            return all(self.basic_index(n) for n in (
+                [index.left, index.right] if isinstance(index, gast.BinOp) else [index.operand]))
+        if isinstance(index, gast.Slice):
+            return True
+        if isinstance(index, gast.Tuple):
+            return all(self.basic_index(e) for e in index.elts)
+        return False
+
+
+    def container(self, node):
+        """Whether an atom certainly holds a list or a tuple."""
+        return isinstance(node, gast.Name) and self.kinds.get(node.id) in ("list", "tuple") \
+            or isinstance(node, (gast.List, gast.Tuple))
+
+
+def _is_method_call(call, context):
+    func = call.func
+    return isinstance(func, gast.Attribute) and syntax.root_name(func) in context.locals

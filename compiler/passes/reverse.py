@@ -84,7 +84,7 @@ class _Reverse:
         self.counters = {}              # id(loop) -> counter name
         self.helpers = []
         self.comments = {}
-        self.kinds = _Kinds(tree, context)
+        self.kinds = context.kinds
         self.indexed = _indexed_variables(tree)
         self.primal_names = set(context.locals)
         self.loop_depth = 0
@@ -485,7 +485,7 @@ class _Reverse:
                   if param != contribution.param and param in rule.differentiable]
         other_ranks = [_rank(node, ranks) for node in others]
         own = _rank(bound[contribution.param], ranks)
-        if all(r == 0 for r in other_ranks) or (own == 0 and ranks.get(var) == 0):
+        if (others and all(r == 0 for r in other_ranks)) or (own == 0 and ranks.get(var) == 0):
             return value.args[0]
         node = bound[contribution.param]
         own_shape = self.context.shapes.get(node.id) if isinstance(node, gast.Name) else None
@@ -516,7 +516,7 @@ class _Reverse:
     def custom_adjoint(self, stmt, var, callee, state):
         value = stmt.value
         rule_name = self.names.reserve(f"{callee.obj.__name__}_adjoint")
-        self.context.namespace[rule_name] = resolve.CUSTOM[id(callee.obj)][1]
+        self.context.generated_names[rule_name] = resolve.CUSTOM[id(callee.obj)][1]
         result = self.names.fresh("_g")
         call = syntax.call(syntax.name(rule_name), [syntax.name(self.adj(var)),
                                                     syntax.name(var)] + list(value.args))
@@ -848,86 +848,3 @@ def _indexed_variables(tree):
 def _short_filename(filename):
     import os
     return os.path.basename(filename)
-
-
-class _Kinds:
-    """What kind of value each variable holds, as far as the code shows: 'array' (NumPy
-    arrays and numbers), 'list', 'tuple', 'dict' or unknown; and which names hold ints."""
-
-    def __init__(self, tree, context):
-        self.context = context
-        kinds = {}
-        for param in context.params:
-            if param in context.param_kinds:
-                kinds[param] = context.param_kinds[param]
-            elif context.param_ranks.get(param) is not None:
-                kinds[param] = "array"      # a number or an array of known rank
-            else:
-                kinds[param] = None         # unknown: generic (container-safe) code
-        self.ints = set()
-        assigned = {}
-        for node in gast.walk(tree):
-            if isinstance(node, gast.For) and isinstance(node.target, gast.Name):
-                self.ints.add(node.target.id)
-            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
-                assigned.setdefault(node.targets[0].id, []).append(node.value)
-        for _ in range(3):
-            for var, values in assigned.items():
-                found = {self._kind_of(v, kinds, context) for v in values}
-                kinds[var] = found.pop() if len(found) == 1 else None
-                if all(self._is_int(v) for v in values):
-                    self.ints.add(var)
-        self.kinds = kinds
-
-    def _kind_of(self, value, kinds, context):
-        if isinstance(value, gast.Name):
-            return kinds.get(value.id, "array" if value.id not in context.locals else None)
-        if isinstance(value, gast.List):
-            return "list"
-        if isinstance(value, gast.Tuple):
-            return "tuple"
-        if isinstance(value, gast.Dict):
-            return "dict"
-        if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Constant)):
-            return "array"
-        if isinstance(value, gast.Call) and not _is_method(value, context):
-            text = syntax.dotted(value.func) or ""
-            if text in ("list",):
-                return "list"
-            if text.split(".")[0] in ("np", "numpy", "math"):
-                return "array"
-        if isinstance(value, gast.Attribute) and value.attr == "T":
-            return "array"
-        return None
-
-    def _is_int(self, value):
-        if isinstance(value, gast.Constant):
-            return isinstance(value.value, int) and not isinstance(value.value, bool)
-        if isinstance(value, gast.Call) and syntax.dotted(value.func) == "len":
-            return True
-        if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub,
-                                                                   gast.Mult, gast.FloorDiv)):
-            return all(self._is_int(v) or (isinstance(v, gast.Name) and v.id in self.ints)
-                       for v in (value.left, value.right))
-        return False
-
-    def numeric(self, var):
-        return self.kinds.get(var) == "array"
-
-    def is_array(self, var):
-        return self.kinds.get(var) == "array"
-
-    def basic_index(self, index):
-        if isinstance(index, gast.Constant):
-            return index.value is None or index.value is Ellipsis or (
-                isinstance(index.value, int) and not isinstance(index.value, bool))
-        if isinstance(index, gast.Name):
-            return index.id in self.ints
-        if isinstance(index, (gast.BinOp, gast.UnaryOp)):
-            return all(self.basic_index(n) for n in (
-                [index.left, index.right] if isinstance(index, gast.BinOp) else [index.operand]))
-        if isinstance(index, gast.Slice):
-            return True
-        if isinstance(index, gast.Tuple):
-            return all(self.basic_index(e) for e in index.elts)
-        return False

@@ -34,6 +34,8 @@ class Rule:
     body: list            # template statements (gast)
     source: str           # the template's text, for documentation and error messages
     family: str = ""      # the module that defines it: elementwise, reductions, ...
+    zeros_for_missing: bool = False   # tangent rules: a missing tangent is zeros, not dropped
+    keyword_only: tuple = ()          # parameters after `*args` (never filled by position)
 
     @property
     def differentiable(self):
@@ -71,7 +73,7 @@ def adjoint(*primitives, methods=(), attributes=()):
     return register
 
 
-def tangent(*primitives, methods=(), attributes=()):
+def tangent(*primitives, methods=(), attributes=(), zeros_for_missing=False):
     """Register the decorated template as the tangent rule of each primitive given.
 
     A tangent template's parameters are the output (``z``) and the primitive's parameters;
@@ -84,6 +86,7 @@ def tangent(*primitives, methods=(), attributes=()):
     """
     def register(template):
         rule = parse_tangent(template)
+        rule.zeros_for_missing = zeros_for_missing
         for primitive in primitives:
             TANGENTS[_key(primitive)] = rule
         for method in methods:
@@ -132,7 +135,7 @@ def parse_rule(template):
             if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant))]
     family = template.__module__.rsplit(".", 1)[-1]
     return Rule(template.__name__, params, defaults, vararg, output, cotangent, body, source,
-                family)
+                family, keyword_only=tuple(a.id for a in args.kwonlyargs))
 
 
 def parse_tangent(template):
@@ -151,7 +154,8 @@ def parse_tangent(template):
     body = [s for s in tree.body
             if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant))]
     family = template.__module__.rsplit(".", 1)[-1]
-    return Rule(template.__name__, params, defaults, vararg, output, None, body, source, family)
+    return Rule(template.__name__, params, defaults, vararg, output, None, body, source, family,
+                keyword_only=tuple(a.id for a in args.kwonlyargs))
 
 
 def instantiate_tangent(rule, bound, output, tangents, fresh, ranks=None):
@@ -167,7 +171,9 @@ def instantiate_tangent(rule, bound, output, tangents, fresh, ranks=None):
     inactive = set()
     for param in rule.params + ([rule.vararg] if rule.vararg else []):
         tangent_node = tangents.get(param)
-        if tangent_node is None:
+        if tangent_node is None and rule.zeros_for_missing and param in bound:
+            mapping["d" + param] = syntax.call("rt.zeros_like", [bound[param]])
+        elif tangent_node is None:
             inactive.add("d" + param)
         else:
             mapping["d" + param] = tangent_node
@@ -235,7 +241,7 @@ def bind(rule, args, keywords):
     """Map the rule's parameters to the call's argument expressions (defaults filled in)."""
     bound = {}
     params = rule.params
-    positional = [p for p in params]
+    positional = [p for p in params if p not in rule.keyword_only]
     if len(args) > len(positional) and rule.vararg is None:
         raise BindingError(f"takes at most {len(positional)} positional arguments")
     for param, value in zip(positional, args):
@@ -308,7 +314,7 @@ def _decide(test, mapping):
     ranks = mapping.get("__ranks__", {})
     for ident in syntax.names_in(test):
         node = mapping.get(ident)
-        if ident == "np":
+        if ident in ("np", "len"):
             continue
         if isinstance(node, gast.Constant):
             values[ident] = node.value
@@ -372,4 +378,5 @@ def _to_source(node):
 
 def load_families():
     """Import every family module so their registrations run."""
-    from . import elementwise, reductions, linalg, shape, indexing, inactive  # noqa: F401
+    from . import (containers, elementwise, inactive, indexing, linalg, reductions,  # noqa: F401
+                   shape)

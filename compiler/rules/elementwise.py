@@ -14,6 +14,11 @@ from . import adjoint
 rt = None
 
 
+def _math(name):
+    """``math.<name>`` if this Python has it (``exp2`` and ``cbrt`` arrived in 3.11)."""
+    return tuple(f for f in (getattr(math, name, None),) if f is not None)
+
+
 # --- arithmetic operators -------------------------------------------------------------------
 
 @adjoint(operator.add, np.add)
@@ -50,13 +55,18 @@ def positive(dz, z, x):
     dx = dz
 
 
-@adjoint(operator.pow, np.power, math.pow)
+@adjoint(operator.pow, np.power, np.float_power, math.pow)
 def power(dz, z, x, y):
     if y == 2:
         dx = rt.unbroadcast(2.0 * x * dz, x)
     else:
         dx = rt.unbroadcast(dz * y * x ** (y - 1), x)
-    dy = rt.unbroadcast(dz * z * np.log(np.where(x > 0, x, 1.0)), y)
+    # `x == x` is decidable only for a constant base, as in `2.0 ** y`.
+    if x == x and x > 0:
+        dy = rt.unbroadcast(dz * z * np.log(x), y)
+    else:
+        # 0 ** y is flat in y for y > 0; a negative base has no derivative in y (nan).
+        dy = rt.unbroadcast(dz * z * np.log(np.where(x == 0, 1.0, x)), y)
 
 
 # --- one-argument functions ------------------------------------------------------------------
@@ -126,7 +136,7 @@ def exp(dz, z, x):
     dx = dz * z
 
 
-@adjoint(np.exp2)
+@adjoint(np.exp2, *_math("exp2"))
 def exp2(dz, z, x):
     dx = dz * z * np.log(2.0)
 
@@ -146,8 +156,8 @@ def math_log(dz, z, x, base=None):
     if base is None:
         dx = dz / x
     else:
-        dx = dz / (x * math.log(base))
-        dbase = -dz * z / (base * math.log(base))
+        dx = dz / (x * np.log(base))
+        dbase = -dz * z / (base * np.log(base))
 
 
 @adjoint(np.log2, math.log2)
@@ -170,7 +180,7 @@ def sqrt(dz, z, x):
     dx = dz / (2.0 * z)
 
 
-@adjoint(np.cbrt)
+@adjoint(np.cbrt, *_math("cbrt"))
 def cbrt(dz, z, x):
     dx = dz / (3.0 * z * z)
 
@@ -190,14 +200,35 @@ def reciprocal(dz, z, x):
     dx = -dz * z * z
 
 
-@adjoint(float, np.float64, np.asarray, np.asanyarray)
+@adjoint(np.deg2rad, np.radians, math.radians)
+def deg2rad(dz, z, x):
+    dx = dz * (np.pi / 180.0)
+
+
+@adjoint(np.rad2deg, np.degrees, math.degrees)
+def rad2deg(dz, z, x):
+    dx = dz * (180.0 / np.pi)
+
+
+@adjoint(float, np.float64)
 def identity(dz, z, x):
     dx = dz
 
 
 @adjoint(np.array)
 def array(dz, z, x, dtype=None, copy=True):
-    dx = rt.unstack_like(dz, x)
+    if np.ndim(x) == np.ndim(z):   # a number or an array: ranks are not known for lists
+        dx = dz
+    else:
+        dx = rt.unstack_like(dz, x)
+
+
+@adjoint(np.asarray, np.asanyarray)
+def asarray(dz, z, a, dtype=None):
+    if np.ndim(a) == np.ndim(z):
+        da = dz
+    else:
+        da = rt.unstack_like(dz, a)
 
 
 # --- two-argument functions ------------------------------------------------------------------
@@ -214,16 +245,23 @@ def hypot(dz, z, x, y):
     dy = rt.unbroadcast(dz * y / z, y)
 
 
-@adjoint(np.maximum, np.fmax)
+@adjoint(np.maximum)
 def maximum(dz, z, x, y):
     dx = rt.unbroadcast(dz * (x >= y), x)
     dy = rt.unbroadcast(dz * (x < y), y)
 
 
-@adjoint(np.minimum, np.fmin)
+@adjoint(np.minimum)
 def minimum(dz, z, x, y):
     dx = rt.unbroadcast(dz * (x <= y), x)
     dy = rt.unbroadcast(dz * (x > y), y)
+
+
+@adjoint(np.fmax, np.fmin)
+def fmax(dz, z, x, y):
+    # The output is whichever operand is not NaN; ties go to x.
+    dx = rt.unbroadcast(dz * (z == x), x)
+    dy = rt.unbroadcast(dz * (z != x), y)
 
 
 @adjoint(np.logaddexp)
@@ -232,15 +270,35 @@ def logaddexp(dz, z, x, y):
     dy = rt.unbroadcast(dz * np.exp(y - z), y)
 
 
+@adjoint(np.logaddexp2)
+def logaddexp2(dz, z, x, y):
+    dx = rt.unbroadcast(dz * np.exp2(x - z), x)
+    dy = rt.unbroadcast(dz * np.exp2(y - z), y)
+
+
+@adjoint(operator.mod, np.mod, np.remainder)
+def mod(dz, z, x, y):
+    # x % y == x - y * floor(x / y): slope 1 in x between the jumps.
+    dx = rt.unbroadcast(dz, x)
+    dy = rt.unbroadcast(-dz * np.floor_divide(x, y), y)
+
+
+@adjoint(np.fmod)
+def fmod(dz, z, x, y):
+    dx = rt.unbroadcast(dz, x)
+    dy = rt.unbroadcast(-dz * np.trunc(x / y), y)
+
+
 @adjoint(np.where)
 def where(dz, z, condition, x, y):
     dx = rt.unbroadcast(np.where(condition, dz, 0.0), x)
     dy = rt.unbroadcast(np.where(condition, 0.0, dz), y)
 
 
-@adjoint(np.clip)
-def clip(dz, z, a, a_min, a_max):
-    da = dz * ((a >= a_min) & (a <= a_max))
+@adjoint(np.clip, methods=("clip",))
+def clip(dz, z, a, a_min=None, a_max=None):
+    # A bound may be None; `z == a` marks the elements that passed through unclipped.
+    da = rt.unbroadcast(dz * (z == a), a)
     da_min = rt.unbroadcast(dz * (a < a_min), a_min)
     da_max = rt.unbroadcast(dz * (a > a_max), a_max)
 

@@ -15,14 +15,34 @@ rt = None
 
 @adjoint(operator.matmul, np.matmul)
 def matmul(dz, z, x, y):
-    dx = rt.matmul_adjoint_left(dz, x, y)
-    dy = rt.matmul_adjoint_right(dz, x, y)
+    if np.ndim(x) == 2 and np.ndim(y) == 2:
+        dx = dz @ y.T
+        dy = x.T @ dz
+    elif np.ndim(x) == 2 and np.ndim(y) == 1:
+        dx = np.outer(dz, y)
+        dy = dz @ x
+    elif np.ndim(x) == 1 and np.ndim(y) == 2:
+        dx = y @ dz
+        dy = np.outer(x, dz)
+    elif np.ndim(x) == 1 and np.ndim(y) == 1:
+        dx = dz * y
+        dy = dz * x
+    else:   # stacks of matrices: batch axes broadcast
+        dx = rt.matmul_adjoint_left(dz, x, y)
+        dy = rt.matmul_adjoint_right(dz, x, y)
 
 
 @adjoint(np.dot, methods=("dot",))
 def dot(dz, z, a, b):
-    da = rt.dot_adjoint_left(dz, a, b)
-    db = rt.dot_adjoint_right(dz, a, b)
+    if np.ndim(a) == 2 and np.ndim(b) == 2:
+        da = dz @ b.T
+        db = a.T @ dz
+    elif np.ndim(a) == 1 and np.ndim(b) == 1:
+        da = dz * b
+        db = dz * a
+    else:
+        da = rt.dot_adjoint_left(dz, a, b)
+        db = rt.dot_adjoint_right(dz, a, b)
 
 
 @adjoint(np.inner)
@@ -33,8 +53,12 @@ def inner(dz, z, a, b):
 
 @adjoint(np.outer)
 def outer(dz, z, a, b):
-    da = np.reshape(dz @ np.ravel(b), np.shape(a))
-    db = np.reshape(np.ravel(a) @ dz, np.shape(b))
+    if np.ndim(a) == 1 and np.ndim(b) == 1:
+        da = dz @ b
+        db = a @ dz
+    else:   # outer flattens its operands
+        da = np.reshape(dz @ np.ravel(b), np.shape(a))
+        db = np.reshape(np.ravel(a) @ dz, np.shape(b))
 
 
 @adjoint(np.tensordot)
@@ -44,13 +68,16 @@ def tensordot(dz, z, a, b, axes=2):
 
 
 @adjoint(np.einsum)
-def einsum(dz, z, subscripts, *operands, optimize=False):
-    doperands = rt.einsum_adjoint(dz, subscripts, operands, optimize)
+def einsum(dz, z, subscripts, *operands):
+    doperands = rt.einsum_adjoint(dz, subscripts, operands)
 
 
 @adjoint(np.trace, methods=("trace",))
 def trace(dz, z, a, offset=0, axis1=0, axis2=1):
-    da = rt.trace_adjoint(dz, a, offset, axis1, axis2)
+    if np.ndim(a) == 2 and offset == 0:
+        da = dz * np.eye(*np.shape(a))
+    else:
+        da = rt.trace_adjoint(dz, a, offset, axis1, axis2)
 
 
 @adjoint(np.diag)
@@ -75,19 +102,34 @@ def triu(dz, z, m, k=0):
 
 @adjoint(np.linalg.inv)
 def inv(dz, z, a):
-    da = -rt.transpose_last(z) @ dz @ rt.transpose_last(z)
+    if np.ndim(a) == 2:
+        da = -z.T @ dz @ z.T
+    else:
+        da = -rt.transpose_last(z) @ dz @ rt.transpose_last(z)
 
 
 @adjoint(np.linalg.solve)
 def solve(dz, z, a, b):
-    g = rt.solve_transposed(a, dz, b)
-    da = rt.solve_adjoint_matrix(g, z, a, b)
-    db = rt.sum_like(g, b)
+    if np.ndim(a) == 2 and np.ndim(b) == 1:
+        g = np.linalg.solve(a.T, dz)
+        da = -np.outer(g, z)
+        db = g
+    elif np.ndim(a) == 2 and np.ndim(b) == 2:
+        g = np.linalg.solve(a.T, dz)
+        da = -g @ z.T
+        db = g
+    else:   # stacks of systems: batch axes broadcast
+        g = rt.solve_transposed(a, dz, b)
+        da = rt.solve_adjoint_matrix(g, z, a, b)
+        db = rt.sum_like(g, b)
 
 
 @adjoint(np.linalg.det)
 def det(dz, z, a):
-    da = (dz * z)[..., None, None] * rt.transpose_last(np.linalg.inv(a))
+    if np.ndim(a) == 2:
+        da = dz * z * np.linalg.inv(a).T
+    else:
+        da = (dz * z)[..., None, None] * rt.transpose_last(np.linalg.inv(a))
 
 
 @adjoint(np.linalg.slogdet)

@@ -23,7 +23,7 @@ def sum(dz, z, x, axis=None, dtype=None, keepdims=False):
 @adjoint(builtins.sum)
 def builtin_sum(dz, z, x, start=0):
     dx = rt.unreduce_sequence(dz, x)
-    dstart = dz
+    dstart = rt.unbroadcast(dz, start)
 
 
 @adjoint(np.mean, methods=("mean",))
@@ -41,29 +41,57 @@ def prod(dz, z, x, axis=None, dtype=None, keepdims=False):
 
 @adjoint(np.max, np.amax, methods=("max",))
 def max(dz, z, x, axis=None, keepdims=False):
-    dx = rt.extremum_adjoint(dz, z, x, axis, keepdims)
+    if axis is None and not keepdims:
+        # Tied maxima share the cotangent equally.
+        dx = dz * (x == z) / np.sum(x == z)
+    else:
+        dx = rt.extremum_adjoint(dz, z, x, axis, keepdims)
 
 
 @adjoint(np.min, np.amin, methods=("min",))
 def min(dz, z, x, axis=None, keepdims=False):
-    dx = rt.extremum_adjoint(dz, z, x, axis, keepdims)
+    if axis is None and not keepdims:
+        dx = dz * (x == z) / np.sum(x == z)
+    else:
+        dx = rt.extremum_adjoint(dz, z, x, axis, keepdims)
 
 
 @adjoint(np.var, methods=("var",))
 def var(dz, z, x, axis=None, dtype=None, ddof=0, keepdims=False):
-    dx = rt.unreduce(dz, x, axis, keepdims) * (2.0 / (np.size(x) / np.size(z) - ddof)) \
-        * (x - np.mean(x, axis=axis, keepdims=True))
+    if axis is None and not keepdims:
+        if ddof == 0:
+            dx = dz * 2.0 * (x - np.mean(x)) / np.size(x)
+        else:
+            dx = dz * 2.0 * (x - np.mean(x)) / (np.size(x) - ddof)
+    elif ddof == 0:
+        dx = rt.unreduce(dz, x, axis, keepdims) * 2.0 \
+            * (x - np.mean(x, axis=axis, keepdims=True)) * (np.size(z) / np.size(x))
+    else:
+        dx = rt.unreduce(dz, x, axis, keepdims) * 2.0 \
+            * (x - np.mean(x, axis=axis, keepdims=True)) / (np.size(x) / np.size(z) - ddof)
 
 
 @adjoint(np.std, methods=("std",))
 def std(dz, z, x, axis=None, dtype=None, ddof=0, keepdims=False):
-    dx = rt.unreduce(dz / (z * (np.size(x) / np.size(z) - ddof)), x, axis, keepdims) \
-        * (x - np.mean(x, axis=axis, keepdims=True))
+    if axis is None and not keepdims:
+        if ddof == 0:
+            dx = dz * (x - np.mean(x)) / (z * np.size(x))
+        else:
+            dx = dz * (x - np.mean(x)) / (z * (np.size(x) - ddof))
+    elif ddof == 0:
+        dx = rt.unreduce(dz / z * (np.size(z) / np.size(x)), x, axis, keepdims) \
+            * (x - np.mean(x, axis=axis, keepdims=True))
+    else:
+        dx = rt.unreduce(dz / (z * (np.size(x) / np.size(z) - ddof)), x, axis, keepdims) \
+            * (x - np.mean(x, axis=axis, keepdims=True))
 
 
 @adjoint(np.cumsum, methods=("cumsum",))
 def cumsum(dz, z, x, axis=None, dtype=None):
-    dx = rt.cumsum_adjoint(dz, x, axis)
+    if np.ndim(x) == 1:
+        dx = np.flip(np.cumsum(np.flip(dz)))
+    else:
+        dx = rt.cumsum_adjoint(dz, x, axis)
 
 
 @adjoint(np.cumprod, methods=("cumprod",))

@@ -23,11 +23,8 @@ def reshape(dz, z, a, shape=None, order="C", *, newshape=None, copy=None):
 
 
 @adjoint(methods=("reshape",))
-def reshape_method(dz, z, a, *shape, order="C", copy=None):
-    if order == "C":
-        da = np.reshape(dz, np.shape(a))
-    else:
-        da = np.reshape(dz, np.shape(a), order=order)
+def reshape_method(dz, z, a, *shape):
+    da = np.reshape(dz, np.shape(a))
 
 
 @adjoint(np.ravel, methods=("ravel", "flatten"))
@@ -65,10 +62,7 @@ def transpose(dz, z, a, axes=None):
 
 @adjoint(methods=("transpose",))
 def transpose_method(dz, z, a, *axes):
-    if len(axes) == 0:
-        da = np.transpose(dz)
-    else:
-        da = rt.transpose_adjoint(dz, axes)
+    da = rt.transpose_adjoint(dz, axes)
 
 
 @adjoint(np.swapaxes, methods=("swapaxes",))
@@ -88,12 +82,12 @@ def flip(dz, z, m, axis=None):
 
 @adjoint(np.fliplr)
 def fliplr(dz, z, m):
-    dm = np.fliplr(dz)
+    dm = np.flip(dz, 1)
 
 
 @adjoint(np.flipud)
 def flipud(dz, z, m):
-    dm = np.flipud(dz)
+    dm = np.flip(dz, 0)
 
 
 @adjoint(np.roll)
@@ -163,8 +157,8 @@ def linspace(dz, z, start, stop, num=50, endpoint=True, retstep=False, dtype=Non
 
 
 @adjoint(np.meshgrid)
-def meshgrid(dz, z, *xi, copy=True, sparse=False, indexing="xy"):
-    dxi = rt.meshgrid_adjoint(dz, xi, indexing)
+def meshgrid(dz, z, *xi):
+    dxi = rt.meshgrid_adjoint(dz, xi, "xy")
 
 
 @adjoint(np.copy)

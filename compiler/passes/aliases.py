@@ -1,0 +1,180 @@
+"""aliases: refuse in-place changes that another name would see.
+
+Assumes: a normalized body, ranks, activity. Guarantees: no array is changed in place
+(``x[i] = v``, ``x.append(v)``, ``x += v``) while another variable that refers to the same
+object (``x = y``, ``v = y[i]``, a list holding it) is read elsewhere; and no helper that
+changes its arguments in place is called for its side effect alone. retrograd follows values
+through names, not objects shared between names, so those programs are refused with advice
+instead of being differentiated wrongly. Example refused::
+
+    z = y
+    z[0] = x        # `y` changes too
+    return np.sum(y)
+"""
+import inspect
+
+import gast
+
+from ..errors import refuse
+from . import activity as activity_pass
+
+
+def run(tree, context):
+    pairs = _alias_pairs(tree, context)
+    order = {id(stmt): position for position, stmt in enumerate(_statements(tree.body))}
+    reads = _reads(tree)
+    for stmt, name, how in _in_place_changes(tree, context):
+        for partner, origin, relation in pairs.get(name, []):
+            if how == "append" and relation != "same":
+                continue     # appending to a list does not change the values it holds
+            if order[id(origin)] >= order[id(stmt)]:
+                continue     # the names share an object only from a later statement on
+            if _read_after(partner, stmt, reads, order):
+                line = getattr(origin, "lineno", "?")
+                raise refuse(
+                    context, stmt,
+                    f"`{name}` is changed in place here, but it is the same object as "
+                    f"`{partner}` (line {line}), which is also used: retrograd cannot follow "
+                    "a change through two names",
+                    f"make a copy (`{name} = {partner}.copy()`), or write `{name} = {name} + ...`"
+                    " instead of changing it in place")
+    _check_mutating_calls(tree, context)
+    return tree
+
+
+def _alias_pairs(tree, context):
+    """name -> [(other name, statement that made them share an object)]."""
+    pairs = {}
+
+    def link(a, b, stmt, relation="same"):
+        if a == b:
+            return
+        back = {"same": "same", "holds": "held"}[relation]
+        pairs.setdefault(a, []).append((b, stmt, relation))
+        pairs.setdefault(b, []).append((a, stmt, back))
+
+    for stmt in _statements(tree.body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            target, value = stmt.targets[0].id, stmt.value
+            if context.ranks.get(target) == 0:
+                continue
+            if isinstance(value, gast.Name) and value.id in context.locals:
+                link(target, value.id, stmt)
+            elif isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+                    and context.ranks.get(value.value.id) not in (0, None):
+                link(target, value.value.id, stmt)      # a view of an array
+            elif isinstance(value, (gast.List, gast.Tuple)):
+                for elt in value.elts:
+                    if isinstance(elt, gast.Name) and context.ranks.get(elt.id) != 0:
+                        link(target, elt.id, stmt, "holds")
+            elif isinstance(value, gast.Dict):
+                for elt in value.values:
+                    if isinstance(elt, gast.Name) and context.ranks.get(elt.id) != 0:
+                        link(target, elt.id, stmt, "holds")
+        elif _is_method_call(stmt, "append"):
+            base, arg = stmt.value.func.value.id, stmt.value.args[0]
+            if isinstance(arg, gast.Name) and context.ranks.get(arg.id) != 0:
+                link(base, arg.id, stmt, "holds")
+    return pairs
+
+
+def _in_place_changes(tree, context):
+    """(statement, changed name, 'setitem' | 'append' | 'augmented')."""
+    for stmt in _statements(tree.body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
+            yield stmt, stmt.targets[0].value.id, "setitem"
+        elif _is_method_call(stmt, "append"):
+            yield stmt, stmt.value.func.value.id, "append"
+    updated = {}
+    for name, line in context.inplace_updates:
+        if context.ranks.get(name) != 0:
+            updated.setdefault(name, line)
+    for stmt in _statements(tree.body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                and updated.get(stmt.targets[0].id) == getattr(stmt, "lineno", None):
+            yield stmt, stmt.targets[0].id, "augmented"
+
+
+def _read_after(name, change, reads, order):
+    """Whether ``name`` is read in a statement after ``change`` in program order (its alias
+    is then stale in the derivative code)."""
+    position = order[id(change)]
+    for stmt_id, node_ids in reads.get(name, {}).items():
+        if order.get(stmt_id, -1) > position:
+            return True
+    return False
+
+
+def _reads(tree):
+    """name -> {id(statement reading it): ...}, for statements at any depth (a compound
+    statement reads the names of its test or iterator)."""
+    found = {}
+    for stmt in _statements(tree.body):
+        parts = [stmt.test] if isinstance(stmt, (gast.If, gast.While)) else \
+            [stmt.iter] if isinstance(stmt, gast.For) else [stmt]
+        for part in parts:
+            for node in gast.walk(part):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                    found.setdefault(node.id, {})[id(stmt)] = True
+    return found
+
+
+def _statements(statements):
+    for stmt in statements:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from _statements(getattr(stmt, field, []) or [])
+
+
+def _is_method_call(stmt, method):
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
+        and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == method \
+        and isinstance(stmt.value.func.value, gast.Name) and stmt.value.args
+
+
+def _check_mutating_calls(tree, context):
+    """A helper called only for its effect, with arguments that carry gradients, must not
+    change those arguments: its derivative is taken through its return value."""
+    varied = context.activity.varied
+    for stmt in _statements(tree.body):
+        if not (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)):
+            continue
+        call = stmt.value
+        if isinstance(call.func, gast.Attribute):
+            continue
+        callee = activity_pass.lookup(context, call)
+        if callee.kind != "function" or not any(
+                isinstance(a, gast.Name) and a.id in varied for a in call.args):
+            continue
+        changed = _parameters_changed_in_place(callee.obj)
+        if changed:
+            raise refuse(context, stmt,
+                         f"`{callee.text}` changes its argument `{changed[0]}` in place and its "
+                         "result is not used: retrograd differentiates calls through what they "
+                         "return",
+                         f"return the changed value and assign it, e.g. "
+                         f"`{changed[0]} = {callee.text}(...)`")
+
+
+def _parameters_changed_in_place(function):
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return []
+    import textwrap
+    tree = gast.parse(textwrap.dedent(source)).body[0]
+    params = {a.id for a in tree.args.args + tree.args.kwonlyargs + tree.args.posonlyargs}
+    changed = []
+    for node in gast.walk(tree):
+        target = None
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
+            target = node.targets[0].value
+        elif isinstance(node, gast.AugAssign):
+            target = node.target.value if isinstance(node.target, gast.Subscript) \
+                else node.target
+        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                and node.func.attr in ("append", "extend", "insert", "update", "pop"):
+            target = node.func.value
+        if isinstance(target, gast.Name) and target.id in params and target.id not in changed:
+            changed.append(target.id)
+    return changed
