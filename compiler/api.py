@@ -83,6 +83,8 @@ class _Spec:
     def shape_like(self, grads, values):
         if self.single:
             return rt.like(grads, values[self.positions[0]])
+        if len(self.positions) == 1:      # wrt=(0,): generated code returns the bare gradient
+            grads = (grads,)
         return tuple(rt.like(g, values[p]) for g, p in zip(grads, self.positions))
 
 

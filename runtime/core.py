@@ -144,9 +144,11 @@ def like(g, x):
         g = {} if _is_zero(g) else g
         return {k: like(g.get(k, 0.0), v) for k, v in x.items()}
     if isinstance(x, np.ndarray):
-        if _is_zero(g) or np.shape(g) != x.shape:
-            return np.zeros(x.shape, dtype=float) + g
+        if _is_zero(g) or np.shape(g) != x.shape or not isinstance(g, np.ndarray):
+            return np.asarray(np.zeros(x.shape, dtype=float) + g)
         return g
+    if isinstance(x, float) and np.ndim(g) == 0:
+        return float(g)
     if isinstance(g, np.ndarray) and g.ndim == 0:
         return float(g)
     return g

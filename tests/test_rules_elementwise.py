@@ -329,9 +329,6 @@ def test_rule_matches_central_differences(case, data):
     check_case(case, shapes, seed)
 
 
-@pytest.mark.xfail(strict=True, reason="`%` is hard-wired as non-differentiable in "
-                   "passes/activity.py (DIFFERENTIABLE_BINARY); d(x % y)/dx is 1, see "
-                   "/tmp/report_elementwise.md")
 def test_modulo_operator_matches_central_differences():
     check_case(next(c for c in SPECS if c.name == "x % y"), ((5,), SCALAR), seed=3)
 
@@ -533,9 +530,6 @@ def where_array_condition(x, y):
     return np.sum(np.where(W43 > 1.0, x, y) * W43)
 
 
-@pytest.mark.xfail(strict=True, reason="reverse.py drops rt.unbroadcast when the other "
-                   "*differentiable* operands are scalars, ignoring np.where's array condition; "
-                   "see /tmp/report_elementwise.md")
 def test_where_with_an_array_condition_and_scalar_branches():
     check_gradient(where_array_condition, 0.4, -0.3, wrt=(0, 1))
 
@@ -571,8 +565,6 @@ def test_builtin_max_and_min_with_a_constant(x, y):
     check_gradient(relu_by_builtin_max, x, y, wrt=(0, 1))
 
 
-@pytest.mark.xfail(strict=True, reason="rt.like (runtime/core.py) returns np.float64 for a 0-d "
-                   "array argument; see /tmp/report_elementwise.md")
 def test_zero_dimensional_argument_gets_an_array_gradient():
     def f(x):
         return np.sin(x) * 2.0
@@ -580,8 +572,6 @@ def test_zero_dimensional_argument_gets_an_array_gradient():
     assert isinstance(gradient, np.ndarray) and gradient.shape == ()
 
 
-@pytest.mark.xfail(strict=True, reason="rg.grad(f, wrt=(0,)) returns the bare gradient where the "
-                   "API promises a 1-tuple; see /tmp/report_elementwise.md")
 def test_one_element_wrt_tuple_gives_a_one_element_tuple():
     def f(x):
         return np.sum(np.sin(x))

@@ -393,9 +393,6 @@ def test_each_method_spec_calls_its_method(method):
             f"{case.function.__name__} does not use .{method}"
 
 
-@pytest.mark.xfail(strict=True, reason="rules.bind binds keyword-only parameters of a template "
-                   "with *args positionally, so the meshgrid rule cannot take indexing=; "
-                   "see /tmp/report_linalg.md")
 def test_meshgrid_with_matrix_indexing():
     check_gradient(meshgrid_matrix_indexing, normal(3), normal(2), wrt=(0, 1))
 

@@ -481,8 +481,8 @@ class _Reverse:
         if not (isinstance(value, gast.Call) and syntax.dotted(value.func) == "rt.unbroadcast"):
             return value
         ranks = self.context.ranks
-        others = [node for param, node in bound.items()
-                  if param != contribution.param and param in rule.differentiable]
+        others = [node for param, node in bound.items()   # everything that may broadcast
+                  if param != contribution.param and param != rule.vararg]
         other_ranks = [_rank(node, ranks) for node in others]
         own = _rank(bound[contribution.param], ranks)
         if (others and all(r == 0 for r in other_ranks)) or (own == 0 and ranks.get(var) == 0):

@@ -157,8 +157,8 @@ def linspace(dz, z, start, stop, num=50, endpoint=True, retstep=False, dtype=Non
 
 
 @adjoint(np.meshgrid)
-def meshgrid(dz, z, *xi):
-    dxi = rt.meshgrid_adjoint(dz, xi, "xy")
+def meshgrid(dz, z, *xi, copy=True, sparse=False, indexing="xy"):
+    dxi = rt.meshgrid_adjoint(dz, xi, indexing)
 
 
 @adjoint(np.copy)
