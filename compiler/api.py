@@ -164,7 +164,8 @@ def _derived(function, spec, call):
     derived.__retrograd__ = spec
     derived.__name__ = f"{spec.form}_{function.__name__}"
     derived.__qualname__ = derived.__name__
-    del derived.__wrapped__
+    del derived.__wrapped__            # the derived function is not the original...
+    derived.__signature__ = spec.signature   # ...but takes the same arguments
     return derived
 
 
@@ -176,6 +177,8 @@ def grad(f=None, wrt=0, *, optimize=True):
     """
     if f is None:
         return lambda g: grad(g, wrt, optimize=optimize)
+    if getattr(f, "__retrograd__", None) is not None:
+        return _grad_by_forward_mode(f, wrt, optimize)
     spec = _Spec(f, wrt, "grad", {"optimize": optimize})
 
     def call(*args, **kwargs):
@@ -240,6 +243,113 @@ def jvp(f, wrt=0, *, optimize=True):
         value, derivative = module.functions[module.entry](*values, **keywords)
         return value, rt.like(derivative, value)
     return _derived(f, spec, call)
+
+
+def _grad_by_forward_mode(f, wrt, optimize):
+    """The gradient of a derived function (``rg.grad(rg.grad(f))``): forward mode through its
+    generated code, one direction per element of each ``wrt`` argument."""
+    params, _ = _parameters(f)
+    names, single = _resolve_wrt(f, params, wrt)
+    forward = jvp(f, wrt=names, optimize=optimize)
+
+    def call(*args, **kwargs):
+        spec = forward.__retrograd__
+        values = spec.bind(args, kwargs)
+        columns = _columns(forward, values, spec, names)
+        grads = []
+        for name, position in zip(names, spec.positions):
+            x = values[position]
+            derivatives = [_scalar_output(d, f) for d in columns[name]]
+            grads.append(float(derivatives[0]) if np.ndim(x) == 0 and not isinstance(
+                x, np.ndarray) else np.reshape(np.array(derivatives, dtype=float),
+                                               np.shape(x)))
+        return grads[0] if single else tuple(grads)
+    return _derived(f, _Spec(f, wrt, "grad", {"optimize": optimize}), call)
+
+
+def _columns(forward, values, spec, names):
+    """{name: [directional derivative along each unit vector of that argument]}."""
+    zeros = [np.zeros(np.shape(values[p])) if isinstance(values[p], np.ndarray) else 0.0
+             for p in spec.positions]
+    result = {}
+    for index, (name, position) in enumerate(zip(names, spec.positions)):
+        x = values[position]
+        if isinstance(x, (list, tuple, dict)):
+            raise DifferentiationError(
+                f"higher derivatives with respect to a {type(x).__name__} argument (`{name}`) "
+                "are not supported", hint="pass the values as one array")
+        derivatives = []
+        for k in range(int(np.size(x))):
+            direction = np.zeros(np.shape(x))
+            direction.flat[k] = 1.0
+            tangents = list(zeros)
+            tangents[index] = direction if isinstance(x, np.ndarray) else 1.0
+            _, derivative = forward(*values, tangent=tuple(tangents))
+            derivatives.append(derivative)
+        result[name] = derivatives
+    return result
+
+
+def _scalar_output(value, f):
+    if np.size(value) != 1:
+        raise DifferentiationError(
+            f"grad needs a scalar output, but {getattr(f, '__name__', f)} returns "
+            f"{np.shape(value)}-shaped values", hint="use rg.jacobian for non-scalar outputs")
+    return float(np.reshape(value, ()))
+
+
+def hessian(f, wrt=0, *, optimize=True):
+    """``rg.hessian(f)(x, ...)``: second derivatives of scalar ``f`` with respect to one
+    parameter, by forward mode over the generated gradient (forward-over-reverse). The
+    result has shape ``x.shape + x.shape`` (a float for a float ``x``)."""
+    gradient = grad(f, wrt=wrt, optimize=optimize)
+    return jacobian(gradient, wrt=wrt, optimize=optimize, mode="forward")
+
+
+def hvp(f, wrt=0, *, optimize=True):
+    """``rg.hvp(f)(x, ..., v)``: the Hessian of scalar ``f`` times ``v`` without forming it
+    (one forward-mode pass over the generated gradient). ``v`` is the last argument."""
+    gradient = grad(f, wrt=wrt, optimize=optimize)
+    forward = jvp(gradient, wrt=wrt, optimize=optimize)
+
+    @functools.wraps(f)
+    def product(*args):
+        *values, direction = args
+        return forward(*values, tangent=direction)[1]
+    return product
+
+
+def jacobian(f, wrt=0, *, optimize=True, mode=None):
+    """``rg.jacobian(f)(x, ...)``: the derivative of array-valued ``f`` with respect to one
+    parameter, shaped ``f(x).shape + x.shape``. Built from forward-mode columns when the input
+    is smaller than the output, else from reverse-mode rows (``mode`` forces either)."""
+    if isinstance(wrt, (tuple, list)):
+        raise DifferentiationError("rg.jacobian takes one wrt parameter",
+                                   hint="call it once per parameter")
+    forward = jvp(f, wrt=wrt, optimize=optimize)
+    backward = vjp(f, wrt=wrt, optimize=optimize)
+
+    @functools.wraps(f)
+    def matrix(*args, **kwargs):
+        spec = forward.__retrograd__
+        values = spec.bind(args, kwargs)
+        x = values[spec.positions[0]]
+        value, pullback = backward(*values)
+        out_shape, in_shape = np.shape(value), np.shape(x)
+        use_forward = mode == "forward" or (mode is None and np.size(x) <= np.size(value))
+        if use_forward:
+            columns = _columns(forward, values, spec, spec.wrt_names)[spec.wrt_names[0]]
+            stacked = np.stack([np.asarray(c, dtype=float) for c in columns], axis=-1)
+            result = np.reshape(stacked, out_shape + in_shape)
+        else:
+            rows = []
+            for k in range(int(np.size(value))):
+                cotangent = np.zeros(out_shape)
+                cotangent.flat[k] = 1.0
+                rows.append(np.asarray(pullback(cotangent if out_shape else 1.0), dtype=float))
+            result = np.reshape(np.stack(rows), out_shape + in_shape)
+        return float(result) if result.shape == () and not isinstance(x, np.ndarray) else result
+    return matrix
 
 
 def source(derived, *args):
@@ -325,6 +435,20 @@ def register_adjoint(function):
     def register(rule):
         entry = resolve.CUSTOM.get(id(function), (function, None, None))
         resolve.CUSTOM[id(function)] = (function, rule, entry[2])
+        with _LOCK:
+            _CACHE.clear()
+        return rule
+    return register
+
+
+def register_tangent(function):
+    """Register a user tangent (forward-mode) rule for ``function``.
+
+    The rule receives ``(tangents of the positional args, the output, *positional args)``,
+    with 0.0 for arguments without a tangent, and returns the output's tangent."""
+    def register(rule):
+        entry = resolve.CUSTOM.get(id(function), (function, None, None))
+        resolve.CUSTOM[id(function)] = (function, entry[1], rule)
         with _LOCK:
             _CACHE.clear()
         return rule

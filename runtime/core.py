@@ -6,8 +6,8 @@ import numpy as np
 
 
 __all__ = [  # the names generated code uses
-    "DifferentiationError", "unbroadcast", "unreduce", "seed", "zeros_like", "add",
-    "add_at", "like",
+    "DifferentiationError", "unbroadcast", "unreduce", "reduce_like", "seed", "zeros_like",
+    "add", "add_at", "like", "copy",
 ]
 
 
@@ -67,6 +67,12 @@ def unreduce(g, x, axis=None, keepdims=False):
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
     return np.broadcast_to(g, shape)
+
+
+def reduce_like(g, target, axis=None, keepdims=False):
+    """Sum ``g`` over ``axis`` to the shape of ``target`` (the adjoint of ``unreduce``)."""
+    total = np.sum(g, axis=axis, keepdims=keepdims)
+    return np.reshape(total, np.shape(target)) if np.ndim(target) else float(np.sum(total))
 
 
 def seed(out):

@@ -71,6 +71,11 @@ def _flows(statements, context):
             elif isinstance(target, gast.Subscript):
                 base = target.value.id
                 yield base, {base} | set(_names(stmt.value))
+        elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
+                and syntax.dotted(stmt.value.func) == "rt.add_at" \
+                and isinstance(stmt.value.args[0], gast.Name):
+            base = stmt.value.args[0].id     # generated adjoint code: d[index] += g
+            yield base, {base} | set(_names(stmt.value.args[2]))
         elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
             func = stmt.value.func
             if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \

@@ -183,6 +183,12 @@ class _Forward:
             values = [t if t is not None else self.zero_like(v)
                       for t, v in zip(tangents, value.values)]
             return [gast.Dict(keys=copy.deepcopy(value.keys), values=values)], []
+        if isinstance(value, gast.Call) and primitives.is_method(value, self.context) \
+                and value.func.attr == "pop" and not value.args \
+                and isinstance(value.func.value, gast.Name):
+            tangent = self.tangent_of(value.func.value, state)      # stacks in generated code
+            return ([syntax.call(gast.Attribute(value=tangent, attr="pop", ctx=gast.Load()))]
+                    if tangent is not None else []), []
         if not activity_pass.differentiable_sources(value, self.context):
             return [], []
         if isinstance(value, gast.Call) and not primitives.is_method(value, self.context):
@@ -291,6 +297,9 @@ class _Forward:
     def expression(self, stmt, state):
         call = stmt.value
         code = [copy.deepcopy(stmt)]
+        if isinstance(call, gast.Call) and syntax.dotted(call.func) == "rt.add_at" \
+                and isinstance(call.args[0], gast.Name):
+            return code + self.add_at(call, state)
         if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
                 and isinstance(call.func.value, gast.Name) and call.func.attr == "append" \
                 and call.func.value.id in self.context.locals:
@@ -306,6 +315,20 @@ class _Forward:
             item = tangent if tangent is not None else self.zero_like(call.args[0])
             code.append(gast.Expr(value=syntax.call(gast.Attribute(
                 value=syntax.name(self.d(base)), attr="append", ctx=gast.Load()), [item])))
+        return code
+
+    def add_at(self, call, state):
+        """``rt.add_at(d, index, g)`` in generated adjoint code: the same on the tangents."""
+        base = call.args[0].id
+        tangent = self.tangent_of(call.args[2], state)
+        if tangent is None or base not in self.varied:
+            return []
+        code = []
+        if state.get(base, ZERO) == ZERO:
+            code.append(syntax.assign(self.d(base), self.zero_like(syntax.name(base))))
+            state[base] = NONZERO
+        code.append(gast.Expr(value=syntax.call("rt.add_at", [
+            syntax.name(self.d(base)), copy.deepcopy(call.args[1]), tangent])))
         return code
 
     # --- control flow ------------------------------------------------------------------

@@ -59,7 +59,7 @@ def classify(obj, text):
     if obj is _MISSING:
         return Callee("unknown", None, text)
     custom = CUSTOM.get(id(obj))
-    if custom is not None and custom[1] is not None:
+    if custom is not None:
         return Callee("custom", obj, text)
     rule = rules.lookup(obj)
     if rule is not None:

@@ -515,6 +515,9 @@ class _Reverse:
 
     def custom_adjoint(self, stmt, var, callee, state):
         value = stmt.value
+        if resolve.CUSTOM[id(callee.obj)][1] is None:
+            raise refuse(self.context, stmt, f"`{callee.text}` has a custom tangent rule but no "
+                         "custom adjoint", "register one with rg.register_adjoint")
         rule_name = self.names.reserve(f"{callee.obj.__name__}_adjoint")
         self.context.generated_names[rule_name] = resolve.CUSTOM[id(callee.obj)][1]
         result = self.names.fresh("_g")

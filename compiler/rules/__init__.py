@@ -379,4 +379,4 @@ def _to_source(node):
 def load_families():
     """Import every family module so their registrations run."""
     from . import (containers, elementwise, inactive, indexing, linalg, reductions,  # noqa: F401
-                   shape)
+                   runtime, shape)
