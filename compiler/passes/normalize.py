@@ -116,11 +116,15 @@ class _Normalizer:
             self.unpack(target, value, out)
         elif isinstance(target, gast.Subscript):
             base = target.value
+            if isinstance(base, gast.Subscript):
+                raise refuse(self.context, self.line_node(),
+                             "assignment into part of a part (`y[i][j] = v`) is not supported",
+                             "for arrays write `y[i, j] = v`; for nested lists rebuild the inner "
+                             "list and assign it (`row = y[i]; ...; y[i] = row`)")
             if not (isinstance(base, gast.Name) and base.id in self.context.locals):
                 raise refuse(self.context, self.line_node(),
-                             "assignment into part of a value is only supported on a local "
-                             "variable (`x[i] = v`)",
-                             "for nested containers write `x[i, j] = v` or rebuild the value")
+                             "assignment into part of a global or an attribute is not supported",
+                             "copy the value into a local variable first")
             index = self.index(target.slice, out)
             atom = self.atom(value, out)
             out.append(gast.Assign(targets=[gast.Subscript(value=syntax.name(base.id),
