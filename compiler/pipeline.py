@@ -1,7 +1,7 @@
 """The compiler's passes, in order, and the assembly of a derivative module.
 
     load -> resolve -> jumps -> normalize -> activity -> ranks -> aliases
-         -> reverse (with saves) or forward -> copies -> dce -> emit
+         -> reverse (with saves) or forward -> copies -> fold -> dce -> emit
 
 ``derive`` runs them for one function and, recursively, for every user function it calls
 with active arguments (each callee's derivative is emitted once per set of active
@@ -23,14 +23,14 @@ import retrograd.runtime as rt
 
 from . import rules, syntax
 from .errors import DifferentiationError, InternalError, refuse
-from .passes import (activity, aliases, copies, dce, emit, forward, jumps, load, normalize,
-                     ranks, resolve, reverse)
+from .passes import (activity, aliases, copies, dce, emit, fold, forward, jumps, load,
+                     normalize, ranks, resolve, reverse)
 
 rules.load_families()
 
 VERSION = "0.1.0"
 PASSES = ("load", "resolve", "jumps", "normalize", "activity", "ranks", "aliases", "reverse",
-          "copies", "dce", "emit")
+          "copies", "fold", "dce", "emit")
 
 
 @dataclasses.dataclass
@@ -166,7 +166,7 @@ def _compile_unit(function, wrt, form, names, build, param_kinds, param_ranks, v
     if form != "jvp":
         comments = derivative.comments
     if context.optimize:
-        nodes = [dce.run(copies.fold_temporaries(node)) for node in nodes]
+        nodes = [dce.run(fold.run(copies.fold_temporaries(node))) for node in nodes]
     build.taken |= set(names)
     return Unit(function, tuple(wrt), tuple(names), nodes, context, comments)
 
