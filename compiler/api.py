@@ -427,18 +427,43 @@ def _relative_error(a, b):
     return float(np.max(np.abs(a - b) / scale)) if a.size else 0.0
 
 
-def register_adjoint(function):
+def register_adjoint(function, *, check=False):
     """Register a user adjoint rule for ``function``; it takes precedence over its body.
 
     The rule receives ``(cotangent of the output, the output, *positional args)`` and returns
-    one adjoint per positional argument (a tuple if there are several)."""
+    one adjoint per positional argument (a tuple if there are several). With ``check=True``
+    the rule is compared with central differences of ``function`` at random points in
+    (0.1, 0.9) when it is registered, and refused if they disagree."""
     def register(rule):
+        if check:
+            _check_adjoint(function, rule)
         entry = resolve.CUSTOM.get(id(function), (function, None, None))
         resolve.CUSTOM[id(function)] = (function, rule, entry[2])
         with _LOCK:
             _CACHE.clear()
         return rule
     return register
+
+
+def _check_adjoint(function, rule, points=3, tolerance=1e-5):
+    params, _ = _parameters(function)
+    rng = np.random.default_rng(0)
+    for _ in range(points):
+        args = [float(rng.uniform(0.1, 0.9)) for _ in params]
+        out = function(*args)
+        cotangent = np.ones_like(np.asarray(out, dtype=float)) if np.ndim(out) else 1.0
+        adjoints = rule(cotangent, out, *args)
+        adjoints = (adjoints,) if len(params) == 1 else tuple(adjoints)
+        for position, adjoint_value in enumerate(adjoints):
+            expected = numeric_gradient(lambda *a: float(np.sum(function(*a))), args, position)
+            error = _relative_error(adjoint_value, expected)
+            if error > tolerance:
+                raise DifferentiationError(
+                    f"the adjoint rule {rule.__name__} for {function.__name__} disagrees with "
+                    f"central differences for argument `{params[position]}` at {args} "
+                    f"(relative error {error:.1e})", **_where(rule),
+                    hint="fix the rule, or register it without check=True if it is meant to "
+                         "differ (e.g. a straight-through estimator)")
 
 
 def register_tangent(function):
