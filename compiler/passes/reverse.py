@@ -61,11 +61,43 @@ def run(tree, context, helper_names):
     dry_names = copy.deepcopy(context.names)
     dry = _Reverse(tree, context, saves.SavePlan(), dry_names, helper_names, dry=True)
     dry.generate()
-    save_plan = saves.plan(tree.body, set(context.params), dry.reads, dry.residual_assignments,
-                           context.names, context.activity.active)
+    # A value the adjoint reads only for its shape (to undo broadcasting) is replaced by its
+    # shape, so a loop saves a small tuple instead of keeping the whole array alive.
+    in_loops = {stmt.targets[0].id for loop in _loops(tree.body)
+                for stmt in _assignments(loop.body)}
+    shape_names = {var: context.names.reserve("_shape" + ("" if var.startswith("_") else "_")
+                                              + var)
+                   for var in sorted(dry.shape_reads - dry.value_reads)
+                   if var not in context.params and var in in_loops}
+    reads = {stmt: {shape_names.get(v, v) for v in found} for stmt, found in dry.reads.items()}
+    extra = {key: list(value) for key, value in dry.residual_assignments.items()}
+    for stmt in _assignments(tree.body):
+        var = stmt.targets[0].id
+        if var in shape_names:
+            extra.setdefault(id(stmt), []).append(shape_names[var])
+    save_plan = saves.plan(tree.body, set(context.params), reads, extra, context.names,
+                           context.activity.active)
     final = _Reverse(tree, context, save_plan, context.names, helper_names, dry=False)
     final.loops_with_adjoint = dry.loops_with_adjoint
+    final.shape_names = shape_names
+    final.primal_names |= set(shape_names.values())
     return final.generate()
+
+
+def _loops(statements):
+    for stmt in statements:
+        if isinstance(stmt, (gast.For, gast.While)):
+            yield stmt
+        for field in ("body", "orelse"):
+            yield from _loops(getattr(stmt, field, []) or [])
+
+
+def _assignments(statements):
+    for stmt in statements:
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            yield stmt
+        for field in ("body", "orelse"):
+            yield from _assignments(getattr(stmt, field, []) or [])
 
 
 class _Reverse:
@@ -91,6 +123,8 @@ class _Reverse:
         self.loop_depths = _loop_depths(tree.body, 0, {})
         self.loops_with_adjoint = set()
         self.counter_stacks = {}
+        self.shape_names = {}           # var -> name of its saved shape (final run)
+        self.shape_reads, self.value_reads = set(), set()   # what the adjoint reads, and how
 
     # --- naming ----------------------------------------------------------------------------
 
@@ -173,6 +207,11 @@ class _Reverse:
             core = [self.primal_helper_call(stmt)]
         else:
             core = [copy.deepcopy(stmt)]
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                and stmt.targets[0].id in self.shape_names:
+            var = stmt.targets[0].id
+            core.append(syntax.assign(self.shape_names[var],
+                                      syntax.call("np.shape", [syntax.name(var)])))
         return syntax.set_line(before + core + after, line)
 
     def push(self, var, value):
@@ -344,6 +383,8 @@ class _Reverse:
         return None
 
     def _record_reads(self, stmt, code, _marker):
+        if self.shape_names:
+            _read_shapes(code, self.shape_names)
         if not isinstance(stmt, (gast.If, gast.For, gast.While)):
             found = self._primal_reads_of(code)
         else:
@@ -354,11 +395,14 @@ class _Reverse:
     def _primal_reads_of(self, code):
         found = set()
         adjoint_names = set(self.adjoint_names.values())
+        shape_positions = {id(n) for node in code for n in _shape_arguments(node)}
         for node in code:
             for sub in gast.walk(node):
                 if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) \
                         and sub.id in self.primal_names and sub.id not in adjoint_names:
                     found.add(sub.id)
+                    (self.shape_reads if id(sub) in shape_positions else
+                     self.value_reads).add(sub.id)
         return found
 
     def _control_reads(self, stmt, code):
@@ -790,6 +834,35 @@ def _fresh(value):
         text = syntax.dotted(value.func)
         return text in _FRESH or (text or "").startswith("np.") and text not in _VIEWS
     return False
+
+
+def _shape_arguments(tree):
+    """Names read only for their shape: ``rt.unbroadcast(g, x)``'s ``x``, ``np.shape(x)``."""
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Call) and len(node.args) >= 1:
+            text = syntax.dotted(node.func)
+            if text == "rt.unbroadcast" and len(node.args) == 2 \
+                    and isinstance(node.args[1], gast.Name):
+                yield node.args[1]
+            elif text == "np.shape" and isinstance(node.args[0], gast.Name):
+                yield node.args[0]
+
+
+def _read_shapes(code, shape_names):
+    """Point shape reads at the saved shapes: ``rt.unbroadcast(g, _shape_x)``, ``_shape_x``."""
+    class _Rewrite(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            text = syntax.dotted(node.func)
+            if text == "np.shape" and len(node.args) == 1 and isinstance(node.args[0], gast.Name) \
+                    and node.args[0].id in shape_names:
+                return syntax.name(shape_names[node.args[0].id])
+            if text == "rt.unbroadcast" and len(node.args) == 2 \
+                    and isinstance(node.args[1], gast.Name) and node.args[1].id in shape_names:
+                node.args[1] = syntax.name(shape_names[node.args[1].id])
+            return node
+    for position, node in enumerate(code):
+        code[position] = _Rewrite().visit(node)
 
 
 def _index_value(index):

@@ -5,15 +5,17 @@ import retrograd.runtime as rt
 
 def grad_rnn(h, w, u, xs):
     _stack_h = []
-    _stack_t2 = []
-    _stack_t4 = []
+    _stack_shape_t2 = []
+    _stack_shape_t4 = []
     _t1 = len(xs)
     for t in range(_t1):
         _t2 = h @ w
-        _stack_t2.append(_t2)
+        _shape_t2 = np.shape(_t2)
+        _stack_shape_t2.append(_shape_t2)
         _t3 = xs[t]
         _t4 = _t3 @ u
-        _stack_t4.append(_t4)
+        _shape_t4 = np.shape(_t4)
+        _stack_shape_t4.append(_shape_t4)
         _stack_h.append(h)
         h = np.tanh(_t2 + _t4)
     _t6 = h * h
@@ -22,14 +24,14 @@ def grad_rnn(h, w, u, xs):
     du = 0.0
     dw = 0.0
     for t in reversed(range(_t1)):
-        _t2 = _stack_t2.pop()
-        _t4 = _stack_t4.pop()
+        _shape_t2 = _stack_shape_t2.pop()
+        _shape_t4 = _stack_shape_t4.pop()
         _t3 = xs[t]
         # golden_models.py:99  h = np.tanh(h @ w + xs[t] @ u)
         d_t5 = dh * (1.0 - h * h)
         h = _stack_h.pop()
-        d_t2 = rt.unbroadcast(d_t5, _t2)
-        du = du + _t3.T @ rt.unbroadcast(d_t5, _t4)
+        d_t2 = rt.unbroadcast(d_t5, _shape_t2)
+        du = du + _t3.T @ rt.unbroadcast(d_t5, _shape_t4)
         dh = d_t2 @ w.T
         dw = dw + h.T @ d_t2
     return dh, dw, du
