@@ -659,7 +659,7 @@ class _Reverse:
         """The status of an adjoint where two paths meet (zeros get materialised)."""
         if a == b:
             return a
-        materialized = OWNED if var in self.indexed else SHARED
+        materialized = OWNED if self._materializes_array(var) else SHARED
         a = materialized if a == ZERO else a
         b = materialized if b == ZERO else b
         return OWNED if a == b == OWNED else SHARED
@@ -673,15 +673,20 @@ class _Reverse:
                 continue
             if a == ZERO:
                 first_code.append(self.materialize(var))
-                a = OWNED if var in self.indexed else SHARED
+                a = OWNED if self._materializes_array(var) else SHARED
             if b == ZERO:
                 second_code.append(self.materialize(var))
-                b = OWNED if var in self.indexed else SHARED
+                b = OWNED if self._materializes_array(var) else SHARED
             merged[var] = OWNED if a == b == OWNED else SHARED
         return merged
 
+    def _materializes_array(self, var):
+        """Whether a zero adjoint is made as an array of its own (updated in place later)
+        rather than the scalar 0.0."""
+        return var in self.indexed or bool(self.context.ranks.get(var))
+
     def materialize(self, var):
-        if var in self.indexed:
+        if self._materializes_array(var):
             value = syntax.call("rt.zeros_like", [syntax.name(var)])
         else:
             value = syntax.const(0.0)
@@ -771,6 +776,11 @@ class _Reverse:
                     if adjoint in aliases and state.get(primal, ZERO) != ZERO:
                         state[primal] = SHARED
             else:
+                if status == OWNED and self.kinds.numeric(var) and self.context.ranks.get(var):
+                    # an array nobody else refers to: accumulate in place, no new allocation
+                    out.append(gast.AugAssign(target=syntax.name(d, gast.Store()), op=gast.Add(),
+                                              value=value))
+                    return
                 if self.kinds.numeric(var):
                     total = gast.BinOp(left=syntax.name(d), op=gast.Add(), right=value)
                 else:

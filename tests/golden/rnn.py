@@ -21,8 +21,8 @@ def grad_rnn(h, w, u, xs):
     _t6 = h * h
     # golden_models.py:100  return np.sum(h * h)
     dh = 2.0 * h * np.full(np.shape(_t6), 1.0)
-    du = 0.0
-    dw = 0.0
+    du = rt.zeros_like(u)
+    dw = rt.zeros_like(w)
     for t in reversed(range(_t1)):
         _shape_t2 = _stack_shape_t2.pop()
         _shape_t4 = _stack_shape_t4.pop()
@@ -31,7 +31,7 @@ def grad_rnn(h, w, u, xs):
         d_t5 = dh * (1.0 - h * h)
         h = _stack_h.pop()
         d_t2 = rt.unbroadcast(d_t5, _shape_t2)
-        du = du + _t3.T @ rt.unbroadcast(d_t5, _shape_t4)
+        du += _t3.T @ rt.unbroadcast(d_t5, _shape_t4)
         dh = d_t2 @ w.T
-        dw = dw + h.T @ d_t2
+        dw += h.T @ d_t2
     return dh, dw, du

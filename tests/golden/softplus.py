@@ -8,5 +8,5 @@ def grad_softplus(v):
     # golden_models.py:26  return np.sum(np.maximum(v, 0.0) + np.log1p(np.exp(-np.abs(v))))
     d_t6 = np.full(np.shape(_t6), 1.0)
     dv = -(d_t6 / (1.0 + _t4) * _t4) * np.sign(v)
-    dv = dv + d_t6 * (v >= 0.0)
+    dv += d_t6 * (v >= 0.0)
     return dv
