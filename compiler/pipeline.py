@@ -262,9 +262,14 @@ def _instantiate(unit, texts, source, code_name, derived_names):
     for name in original.__code__.co_freevars:
         own.setdefault(name, None)
     parameters = sorted(own)
-    first = min(source.find("\ndef " + name + "(") for name in unit.names) + 1
-    line = source[:first].count("\n")
-    body = "\n".join(_indent(text) for text in texts)
+    # The unit's functions, cut from the listing itself so every line number matches it.
+    lines = source.splitlines()
+    starts = [source[:source.find("\ndef " + name + "(") + 1].count("\n") for name in unit.names]
+    line, end = min(starts), max(starts)
+    end += 1
+    while end < len(lines) and not lines[end].startswith("def "):
+        end += 1
+    body = _indent("\n".join(lines[line:end]))
     factory_source = ("\n" * max(line - 1, 0) + f"def __retrograd_factory__({', '.join(parameters)}):\n"
                       + body + f"\n    return {{{', '.join(f'{n!r}: {n}' for n in unit.names)}}}\n")
     scratch = {"__builtins__": builtins}
