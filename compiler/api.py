@@ -284,7 +284,8 @@ def _columns(forward, values, spec, names):
             direction.flat[k] = 1.0
             tangents = list(zeros)
             tangents[index] = direction if isinstance(x, np.ndarray) else 1.0
-            _, derivative = forward(*values, tangent=tuple(tangents))
+            _, derivative = forward(*values, tangent=tangents[0] if spec.single
+                                    else tuple(tangents))
             derivatives.append(derivative)
         result[name] = derivatives
     return result
@@ -327,16 +328,18 @@ def jacobian(f, wrt=0, *, optimize=True, mode=None):
         raise DifferentiationError("rg.jacobian takes one wrt parameter",
                                    hint="call it once per parameter")
     forward = jvp(f, wrt=wrt, optimize=optimize)
-    backward = vjp(f, wrt=wrt, optimize=optimize)
+    backward = vjp(f, wrt=wrt, optimize=optimize) if mode != "forward" else None
 
     @functools.wraps(f)
     def matrix(*args, **kwargs):
         spec = forward.__retrograd__
         values = spec.bind(args, kwargs)
         x = values[spec.positions[0]]
-        value, pullback = backward(*values)
+        value = f(*values)
         out_shape, in_shape = np.shape(value), np.shape(x)
         use_forward = mode == "forward" or (mode is None and np.size(x) <= np.size(value))
+        if not use_forward:
+            value, pullback = backward(*values)
         if use_forward:
             columns = _columns(forward, values, spec, spec.wrt_names)[spec.wrt_names[0]]
             stacked = np.stack([np.asarray(c, dtype=float) for c in columns], axis=-1)

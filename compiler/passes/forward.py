@@ -337,11 +337,12 @@ class _Forward:
         body_state, else_state = dict(state), dict(state)
         body = self.block(stmt.body, body_state)
         orelse = self.block(stmt.orelse, else_state)
+        live = self.read_outside(stmt)     # only tangents read after the branch need a value
         for var in sorted(set(body_state) | set(else_state)):
             a, b = body_state.get(var, ZERO), else_state.get(var, ZERO)
-            if a != b:
+            if a != b and var in live:
                 (body if a == ZERO else orelse).append(self.materialize(var))
-            state[var] = NONZERO if NONZERO in (a, b) else ZERO
+            state[var] = NONZERO if NONZERO in (a, b) and (a == b or var in live) else ZERO
         return [gast.If(test=copy.deepcopy(stmt.test), body=body or [gast.Pass()],
                         orelse=orelse)]
 

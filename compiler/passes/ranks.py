@@ -18,7 +18,8 @@ from . import activity
 
 
 def run(tree, context):
-    ranks = {p: context.param_ranks.get(p) for p in context.params}
+    ranks = _global_numbers(tree, context)
+    ranks.update({p: context.param_ranks.get(p) for p in context.params})
     assigned = {}
     ints = set()
     for node in gast.walk(tree):
@@ -78,6 +79,18 @@ def rank_of(node, ranks):
     if isinstance(node, gast.Name):
         return ranks.get(node.id)
     return None
+
+
+def _global_numbers(tree, context):
+    """Module-level names read by the function that hold plain numbers now: rank 0 (the code
+    generated for them assumes they stay numbers)."""
+    found = {}
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Name) and node.id not in context.locals:
+            value = context.namespace.get(node.id)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                found[node.id] = 0
+    return found
 
 
 def _rank(value, ranks, ints, context):

@@ -62,7 +62,7 @@ def classify(obj, text):
     if custom is not None:
         return Callee("custom", obj, text)
     rule = rules.lookup(obj)
-    if rule is not None:
+    if rule is not None or id(obj) in rules.TANGENTS:   # a primitive in one mode or both
         return Callee("rule", obj, text, rule)
     if rules.is_nondifferentiable(obj):
         return Callee("nondifferentiable", obj, text)
