@@ -13,7 +13,7 @@ _API = {
     "grad": "api", "value_and_grad": "api", "vjp": "api", "source": "api",
     "check_grad": "api", "register_adjoint": "api", "numeric_gradient": "api", "jvp": "api",
     "hessian": "api", "hvp": "api", "jacobian": "api", "register_tangent": "api",
-    "DifferentiationError": "errors",
+    "DifferentiationError": "errors", "show": "display",
 }
 
 __all__ = sorted(_API)

@@ -14,6 +14,7 @@ import numpy as np
 import retrograd.runtime as rt
 
 from . import pipeline
+from .display import attach_display
 from .errors import DifferentiationError
 from .passes import resolve
 
@@ -166,7 +167,7 @@ def _derived(function, spec, call):
     derived.__qualname__ = derived.__name__
     del derived.__wrapped__            # the derived function is not the original...
     derived.__signature__ = spec.signature   # ...but takes the same arguments
-    return derived
+    return attach_display(derived)
 
 
 def grad(f=None, wrt=0, *, optimize=True):

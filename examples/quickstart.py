@@ -32,9 +32,10 @@ def main():
     print("max relative error vs central differences:",
           f"{rg.check_grad(smooth_loss, w, x, y):.1e}")
     print()
-    print("The code retrograd generated for the gradient:")
+    print("The code retrograd generated for the gradient (rg.source(dloss_dw) returns it as a")
+    print("string; rg.show prints it, highlighted in a terminal):")
     print()
-    print(rg.source(dloss_dw, w, x, y))
+    rg.show(dloss_dw, w, x, y)
 
 
 if __name__ == "__main__":
