@@ -108,3 +108,14 @@ def set_line(nodes, line):
             if isinstance(sub, gast.stmt) and getattr(sub, "lineno", None) is None:
                 sub.lineno = line
     return nodes
+
+
+def short_filename(filename):
+    """``model.py`` for a path; for generated code (``<retrograd: grad_f of /x/model.py>``)
+    the file it was generated from, marked: ``model.py (grad_f)``."""
+    import os
+    import re
+    match = re.match(r"<retrograd: (.*) of (.*)>$", filename)
+    if match:
+        return f"{short_filename(match.group(2))} ({match.group(1)})"
+    return os.path.basename(filename)

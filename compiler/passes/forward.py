@@ -76,8 +76,8 @@ class _Forward:
     def comment(self, line):
         text = self.context.source.line(line).strip()
         marker = f"__retrograd_comment_t{next(_COMMENT_SERIAL)}__"
-        import os
-        self.comments[marker] = f"{os.path.basename(self.context.source.filename)}:{line}  {text}"
+        where = syntax.short_filename(self.context.source.filename)
+        self.comments[marker] = f"{where}:{line}  {text}"
         return gast.Expr(value=syntax.const(marker))
 
     def generate(self):

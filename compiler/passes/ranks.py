@@ -96,6 +96,8 @@ def _global_numbers(tree, context):
 def _rank(value, ranks, ints, context):
     if isinstance(value, (gast.Constant, gast.Name)):
         return rank_of(value, ranks)
+    if _is_stack_pop(value):
+        return _NOTHING    # restores a value saved earlier: its rank comes from elsewhere
     if isinstance(value, gast.BinOp):
         left, right = rank_of(value.left, ranks), rank_of(value.right, ranks)
         if left is _NOTHING or right is _NOTHING:
@@ -117,6 +119,14 @@ def _rank(value, ranks, ints, context):
     if isinstance(value, gast.Call):
         return _call(value, ranks, context)
     return None
+
+
+def _is_stack_pop(value):
+    """``_stack_x.pop()`` in generated adjoint code (being differentiated again)."""
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+        and value.func.attr == "pop" and not value.args \
+        and isinstance(value.func.value, gast.Name) \
+        and value.func.value.id.startswith("_stack_")
 
 
 def _matmul(left, right):
@@ -316,6 +326,8 @@ _ELEMENTWISE_BINARY = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.F
 def _symbol(value, symbols, ranks, context):
     if isinstance(value, (gast.Constant, gast.Name)):
         return symbol_of(value, symbols)
+    if _is_stack_pop(value):
+        return _NOTHING
     if isinstance(value, gast.BinOp):
         a, b = symbol_of(value.left, symbols), symbol_of(value.right, symbols)
         if isinstance(value.op, _ELEMENTWISE_BINARY):
@@ -422,6 +434,12 @@ class Kinds:
             if text.split(".")[0] in ("np", "numpy", "math"):
                 return "array"
         if isinstance(value, gast.Attribute) and value.attr == "T":
+            return "array"
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+                and isinstance(value.func.value, gast.Name) \
+                and kinds.get(value.func.value.id) == "array" \
+                and value.func.attr in ("copy", "astype", "reshape", "ravel", "flatten",
+                                        "transpose", "sum", "mean", "dot", "clip"):
             return "array"
         return None
 

@@ -61,8 +61,8 @@ def classify(obj, text):
     custom = CUSTOM.get(id(obj))
     if custom is not None:
         return Callee("custom", obj, text)
-    rule = rules.lookup(obj)
-    if rule is not None or id(obj) in rules.TANGENTS:   # a primitive in one mode or both
+    rule = rules.lookup(obj) or rules.TANGENTS.get(id(obj))   # a primitive in either mode
+    if rule is not None:
         return Callee("rule", obj, text, rule)
     if rules.is_nondifferentiable(obj):
         return Callee("nondifferentiable", obj, text)

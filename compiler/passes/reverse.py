@@ -933,4 +933,4 @@ def _indexed_variables(tree):
 
 def _short_filename(filename):
     import os
-    return os.path.basename(filename)
+    return syntax.short_filename(filename)

@@ -39,12 +39,18 @@ class Rule:
 
     @property
     def differentiable(self):
-        """Parameters that receive a contribution."""
+        """Parameters that receive a contribution (adjoint rules) or whose tangent is used
+        (tangent rules)."""
         found = []
         for stmt in _walk_statements(self.body):
-            target = _contribution_target(stmt, self)
-            if target and target not in found:
-                found.append(target)
+            if self.cotangent is None:        # a tangent rule: `dz = ... dx ...`
+                targets = [name[1:] for name in syntax.names_in(stmt)
+                           if name.startswith("d") and name[1:] in self.params + [self.vararg]]
+            else:
+                targets = [_contribution_target(stmt, self)]
+            for target in targets:
+                if target and target not in found:
+                    found.append(target)
         return found
 
 

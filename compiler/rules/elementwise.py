@@ -1,14 +1,18 @@
-"""Adjoint rules of arithmetic operators and elementwise NumPy / math functions.
+"""Adjoint and tangent rules of arithmetic operators and elementwise NumPy / math functions.
 
-Binary operators broadcast, so each contribution is summed back to its operand's shape with
-``rt.unbroadcast``. Unary functions keep shapes, so their rules are one line each.
+Binary operators broadcast, so each contribution to an adjoint is summed back to its operand's
+shape with ``rt.unbroadcast``; a tangent that passes through unchanged (``x + y``) is spread
+to the result's shape with ``rt.broadcast_like`` unless the other operands are scalars. Unary
+functions keep shapes, so their rules are one line each.
 """
 import math
 import operator
 
 import numpy as np
 
-from . import adjoint
+import retrograd.runtime as runtime
+
+from . import adjoint, tangent
 
 # Written so that the generated code names numpy `np` and the runtime `rt`.
 rt = None
@@ -27,10 +31,34 @@ def add(dz, z, x, y):
     dy = rt.unbroadcast(dz, y)
 
 
+@tangent(operator.add, np.add)
+def add_tangent(z, x, y):
+    if np.ndim(y) == 0:         # then x has the shape of z
+        dz = dx
+    else:
+        dz = rt.broadcast_like(dx, z)
+    if np.ndim(x) == 0:
+        dz = dy
+    else:
+        dz = rt.broadcast_like(dy, z)
+
+
 @adjoint(operator.sub, np.subtract)
 def subtract(dz, z, x, y):
     dx = rt.unbroadcast(dz, x)
     dy = rt.unbroadcast(-dz, y)
+
+
+@tangent(operator.sub, np.subtract)
+def subtract_tangent(z, x, y):
+    if np.ndim(y) == 0:
+        dz = dx
+    else:
+        dz = rt.broadcast_like(dx, z)
+    if np.ndim(x) == 0:
+        dz = -dy
+    else:
+        dz = -rt.broadcast_like(dy, z)
 
 
 @adjoint(operator.mul, np.multiply)
@@ -39,10 +67,22 @@ def multiply(dz, z, x, y):
     dy = rt.unbroadcast(dz * x, y)
 
 
+@tangent(operator.mul, np.multiply)
+def multiply_tangent(z, x, y):
+    dz = dx * y
+    dz = x * dy
+
+
 @adjoint(operator.truediv, np.divide, np.true_divide)
 def divide(dz, z, x, y):
     dx = rt.unbroadcast(dz / y, x)
     dy = rt.unbroadcast(-dz * z / y, y)
+
+
+@tangent(operator.truediv, np.divide, np.true_divide)
+def divide_tangent(z, x, y):
+    dz = dx / y
+    dz = -dy * z / y
 
 
 @adjoint(operator.neg, np.negative)
@@ -50,9 +90,19 @@ def negative(dz, z, x):
     dx = -dz
 
 
+@tangent(operator.neg, np.negative)
+def negative_tangent(z, x):
+    dz = -dx
+
+
 @adjoint(operator.pos, np.positive)
 def positive(dz, z, x):
     dx = dz
+
+
+@tangent(operator.pos, np.positive)
+def positive_tangent(z, x):
+    dz = dx
 
 
 @adjoint(operator.pow, np.power, np.float_power, math.pow)
@@ -69,6 +119,18 @@ def power(dz, z, x, y):
         dy = rt.unbroadcast(dz * z * np.log(np.where(x == 0, 1.0, x)), y)
 
 
+@tangent(operator.pow, np.power, np.float_power, math.pow)
+def power_tangent(z, x, y):
+    if y == 2:
+        dz = 2.0 * x * dx
+    else:
+        dz = dx * y * x ** (y - 1)
+    if x == x and x > 0:
+        dz = dy * z * np.log(x)
+    else:
+        dz = dy * z * np.log(np.where(x == 0, 1.0, x))
+
+
 # --- one-argument functions ------------------------------------------------------------------
 
 @adjoint(np.sin, math.sin)
@@ -76,9 +138,19 @@ def sin(dz, z, x):
     dx = dz * np.cos(x)
 
 
+@tangent(np.sin, math.sin)
+def sin_tangent(z, x):
+    dz = dx * np.cos(x)
+
+
 @adjoint(np.cos, math.cos)
 def cos(dz, z, x):
     dx = -dz * np.sin(x)
+
+
+@tangent(np.cos, math.cos)
+def cos_tangent(z, x):
+    dz = -dx * np.sin(x)
 
 
 @adjoint(np.tan, math.tan)
@@ -86,9 +158,19 @@ def tan(dz, z, x):
     dx = dz * (1.0 + z * z)
 
 
+@tangent(np.tan, math.tan)
+def tan_tangent(z, x):
+    dz = dx * (1.0 + z * z)
+
+
 @adjoint(np.arcsin, math.asin)
 def arcsin(dz, z, x):
     dx = dz / np.sqrt(1.0 - x * x)
+
+
+@tangent(np.arcsin, math.asin)
+def arcsin_tangent(z, x):
+    dz = dx / np.sqrt(1.0 - x * x)
 
 
 @adjoint(np.arccos, math.acos)
@@ -96,9 +178,19 @@ def arccos(dz, z, x):
     dx = -dz / np.sqrt(1.0 - x * x)
 
 
+@tangent(np.arccos, math.acos)
+def arccos_tangent(z, x):
+    dz = -dx / np.sqrt(1.0 - x * x)
+
+
 @adjoint(np.arctan, math.atan)
 def arctan(dz, z, x):
     dx = dz / (1.0 + x * x)
+
+
+@tangent(np.arctan, math.atan)
+def arctan_tangent(z, x):
+    dz = dx / (1.0 + x * x)
 
 
 @adjoint(np.sinh, math.sinh)
@@ -106,9 +198,19 @@ def sinh(dz, z, x):
     dx = dz * np.cosh(x)
 
 
+@tangent(np.sinh, math.sinh)
+def sinh_tangent(z, x):
+    dz = dx * np.cosh(x)
+
+
 @adjoint(np.cosh, math.cosh)
 def cosh(dz, z, x):
     dx = dz * np.sinh(x)
+
+
+@tangent(np.cosh, math.cosh)
+def cosh_tangent(z, x):
+    dz = dx * np.sinh(x)
 
 
 @adjoint(np.tanh, math.tanh)
@@ -116,9 +218,19 @@ def tanh(dz, z, x):
     dx = dz * (1.0 - z * z)
 
 
+@tangent(np.tanh, math.tanh)
+def tanh_tangent(z, x):
+    dz = dx * (1.0 - z * z)
+
+
 @adjoint(np.arcsinh, math.asinh)
 def arcsinh(dz, z, x):
     dx = dz / np.sqrt(x * x + 1.0)
+
+
+@tangent(np.arcsinh, math.asinh)
+def arcsinh_tangent(z, x):
+    dz = dx / np.sqrt(x * x + 1.0)
 
 
 @adjoint(np.arccosh, math.acosh)
@@ -126,9 +238,19 @@ def arccosh(dz, z, x):
     dx = dz / np.sqrt(x * x - 1.0)
 
 
+@tangent(np.arccosh, math.acosh)
+def arccosh_tangent(z, x):
+    dz = dx / np.sqrt(x * x - 1.0)
+
+
 @adjoint(np.arctanh, math.atanh)
 def arctanh(dz, z, x):
     dx = dz / (1.0 - x * x)
+
+
+@tangent(np.arctanh, math.atanh)
+def arctanh_tangent(z, x):
+    dz = dx / (1.0 - x * x)
 
 
 @adjoint(np.exp, math.exp)
@@ -136,9 +258,19 @@ def exp(dz, z, x):
     dx = dz * z
 
 
+@tangent(np.exp, math.exp)
+def exp_tangent(z, x):
+    dz = dx * z
+
+
 @adjoint(np.exp2, *_math("exp2"))
 def exp2(dz, z, x):
     dx = dz * z * np.log(2.0)
+
+
+@tangent(np.exp2, *_math("exp2"))
+def exp2_tangent(z, x):
+    dz = dx * z * np.log(2.0)
 
 
 @adjoint(np.expm1, math.expm1)
@@ -146,9 +278,19 @@ def expm1(dz, z, x):
     dx = dz * (z + 1.0)
 
 
+@tangent(np.expm1, math.expm1)
+def expm1_tangent(z, x):
+    dz = dx * (z + 1.0)
+
+
 @adjoint(np.log)
 def log(dz, z, x):
     dx = dz / x
+
+
+@tangent(np.log)
+def log_tangent(z, x):
+    dz = dx / x
 
 
 @adjoint(math.log)
@@ -160,9 +302,23 @@ def math_log(dz, z, x, base=None):
         dbase = -dz * z / (base * np.log(base))
 
 
+@tangent(math.log)
+def math_log_tangent(z, x, base=None):
+    if base is None:
+        dz = dx / x
+    else:
+        dz = dx / (x * np.log(base))
+        dz = -dbase * z / (base * np.log(base))
+
+
 @adjoint(np.log2, math.log2)
 def log2(dz, z, x):
     dx = dz / (x * np.log(2.0))
+
+
+@tangent(np.log2, math.log2)
+def log2_tangent(z, x):
+    dz = dx / (x * np.log(2.0))
 
 
 @adjoint(np.log10, math.log10)
@@ -170,9 +326,19 @@ def log10(dz, z, x):
     dx = dz / (x * np.log(10.0))
 
 
+@tangent(np.log10, math.log10)
+def log10_tangent(z, x):
+    dz = dx / (x * np.log(10.0))
+
+
 @adjoint(np.log1p, math.log1p)
 def log1p(dz, z, x):
     dx = dz / (1.0 + x)
+
+
+@tangent(np.log1p, math.log1p)
+def log1p_tangent(z, x):
+    dz = dx / (1.0 + x)
 
 
 @adjoint(np.sqrt, math.sqrt)
@@ -180,9 +346,19 @@ def sqrt(dz, z, x):
     dx = dz / (2.0 * z)
 
 
+@tangent(np.sqrt, math.sqrt)
+def sqrt_tangent(z, x):
+    dz = dx / (2.0 * z)
+
+
 @adjoint(np.cbrt, *_math("cbrt"))
 def cbrt(dz, z, x):
     dx = dz / (3.0 * z * z)
+
+
+@tangent(np.cbrt, *_math("cbrt"))
+def cbrt_tangent(z, x):
+    dz = dx / (3.0 * z * z)
 
 
 @adjoint(np.square)
@@ -190,9 +366,19 @@ def square(dz, z, x):
     dx = 2.0 * x * dz
 
 
+@tangent(np.square)
+def square_tangent(z, x):
+    dz = 2.0 * x * dx
+
+
 @adjoint(np.abs, np.absolute, abs, math.fabs, np.fabs)
 def absolute(dz, z, x):
     dx = dz * np.sign(x)
+
+
+@tangent(np.abs, np.absolute, abs, math.fabs, np.fabs)
+def absolute_tangent(z, x):
+    dz = dx * np.sign(x)
 
 
 @adjoint(np.reciprocal)
@@ -200,9 +386,19 @@ def reciprocal(dz, z, x):
     dx = -dz * z * z
 
 
+@tangent(np.reciprocal)
+def reciprocal_tangent(z, x):
+    dz = -dx * z * z
+
+
 @adjoint(np.deg2rad, np.radians, math.radians)
 def deg2rad(dz, z, x):
     dx = dz * (np.pi / 180.0)
+
+
+@tangent(np.deg2rad, np.radians, math.radians)
+def deg2rad_tangent(z, x):
+    dz = dx * (np.pi / 180.0)
 
 
 @adjoint(np.rad2deg, np.degrees, math.degrees)
@@ -210,9 +406,24 @@ def rad2deg(dz, z, x):
     dx = dz * (180.0 / np.pi)
 
 
+@tangent(np.rad2deg, np.degrees, math.degrees)
+def rad2deg_tangent(z, x):
+    dz = dx * (180.0 / np.pi)
+
+
 @adjoint(float, np.float64)
 def identity(dz, z, x):
     dx = dz
+
+
+@tangent(float)
+def float_tangent(z, x):
+    dz = float(dx)
+
+
+@tangent(np.float64)
+def float64_tangent(z, x):
+    dz = np.float64(dx)
 
 
 @adjoint(np.array)
@@ -223,12 +434,33 @@ def array(dz, z, x, dtype=None, copy=True):
         dx = rt.unstack_like(dz, x)
 
 
+@tangent(np.array)
+def array_tangent(z, x, dtype=None, copy=True):
+    if dtype is None:
+        dz = np.array(dx)
+    else:
+        dz = np.array(dx, dtype=dtype)
+
+
 @adjoint(np.asarray, np.asanyarray)
 def asarray(dz, z, a, dtype=None):
     if np.ndim(a) == np.ndim(z):
         da = dz
     else:
         da = rt.unstack_like(dz, a)
+
+
+@tangent(np.asarray, np.asanyarray)
+def asarray_tangent(z, a, dtype=None):
+    if dtype is None:
+        dz = np.asarray(da)
+    else:
+        dz = np.asarray(da, dtype=dtype)
+
+
+@tangent(runtime.unstack_like)
+def unstack_like_tangent(out, g, x):
+    dout = rt.unstack_like(dg, x)
 
 
 # --- two-argument functions ------------------------------------------------------------------
@@ -239,10 +471,22 @@ def arctan2(dz, z, y, x):
     dx = rt.unbroadcast(-dz * y / (x * x + y * y), x)
 
 
+@tangent(np.arctan2, math.atan2)
+def arctan2_tangent(z, y, x):
+    dz = dy * x / (x * x + y * y)
+    dz = -dx * y / (x * x + y * y)
+
+
 @adjoint(np.hypot, math.hypot)
 def hypot(dz, z, x, y):
     dx = rt.unbroadcast(dz * x / z, x)
     dy = rt.unbroadcast(dz * y / z, y)
+
+
+@tangent(np.hypot, math.hypot)
+def hypot_tangent(z, x, y):
+    dz = dx * x / z
+    dz = dy * y / z
 
 
 @adjoint(np.maximum)
@@ -251,10 +495,22 @@ def maximum(dz, z, x, y):
     dy = rt.unbroadcast(dz * (x < y), y)
 
 
+@tangent(np.maximum)
+def maximum_tangent(z, x, y):
+    dz = dx * (x >= y)
+    dz = dy * (x < y)
+
+
 @adjoint(np.minimum)
 def minimum(dz, z, x, y):
     dx = rt.unbroadcast(dz * (x <= y), x)
     dy = rt.unbroadcast(dz * (x > y), y)
+
+
+@tangent(np.minimum)
+def minimum_tangent(z, x, y):
+    dz = dx * (x <= y)
+    dz = dy * (x > y)
 
 
 @adjoint(np.fmax, np.fmin)
@@ -264,16 +520,34 @@ def fmax(dz, z, x, y):
     dy = rt.unbroadcast(dz * (z != x), y)
 
 
+@tangent(np.fmax, np.fmin)
+def fmax_tangent(z, x, y):
+    dz = dx * (z == x)
+    dz = dy * (z != x)
+
+
 @adjoint(np.logaddexp)
 def logaddexp(dz, z, x, y):
     dx = rt.unbroadcast(dz * np.exp(x - z), x)
     dy = rt.unbroadcast(dz * np.exp(y - z), y)
 
 
+@tangent(np.logaddexp)
+def logaddexp_tangent(z, x, y):
+    dz = dx * np.exp(x - z)
+    dz = dy * np.exp(y - z)
+
+
 @adjoint(np.logaddexp2)
 def logaddexp2(dz, z, x, y):
     dx = rt.unbroadcast(dz * np.exp2(x - z), x)
     dy = rt.unbroadcast(dz * np.exp2(y - z), y)
+
+
+@tangent(np.logaddexp2)
+def logaddexp2_tangent(z, x, y):
+    dz = dx * np.exp2(x - z)
+    dz = dy * np.exp2(y - z)
 
 
 @adjoint(operator.mod, np.mod, np.remainder)
@@ -283,16 +557,39 @@ def mod(dz, z, x, y):
     dy = rt.unbroadcast(-dz * np.floor_divide(x, y), y)
 
 
+@tangent(operator.mod, np.mod, np.remainder)
+def mod_tangent(z, x, y):
+    if np.ndim(y) == 0:
+        dz = dx
+    else:
+        dz = rt.broadcast_like(dx, z)
+    dz = -dy * np.floor_divide(x, y)
+
+
 @adjoint(np.fmod)
 def fmod(dz, z, x, y):
     dx = rt.unbroadcast(dz, x)
     dy = rt.unbroadcast(-dz * np.trunc(x / y), y)
 
 
+@tangent(np.fmod)
+def fmod_tangent(z, x, y):
+    if np.ndim(y) == 0:
+        dz = dx
+    else:
+        dz = rt.broadcast_like(dx, z)
+    dz = -dy * np.trunc(x / y)
+
+
 @adjoint(np.where)
 def where(dz, z, condition, x, y):
     dx = rt.unbroadcast(np.where(condition, dz, 0.0), x)
     dy = rt.unbroadcast(np.where(condition, 0.0, dz), y)
+
+
+@tangent(np.where, zeros_for_missing=True)
+def where_tangent(z, condition, x, y):
+    dz = np.where(condition, dx, dy)
 
 
 @adjoint(np.clip, methods=("clip",))
@@ -303,13 +600,45 @@ def clip(dz, z, a, a_min=None, a_max=None):
     da_max = rt.unbroadcast(dz * (a > a_max), a_max)
 
 
+@tangent(np.clip, methods=("clip",))
+def clip_tangent(z, a, a_min=None, a_max=None):
+    dz = da * (z == a)
+    # A mask of two operands has the result's shape when the third is a scalar (or None).
+    if a_max is None or np.ndim(a_max) == 0:
+        dz = da_min * (a < a_min)
+    else:
+        dz = rt.broadcast_like(da_min * (a < a_min), z)
+    if a_min is None or np.ndim(a_min) == 0:
+        dz = da_max * (a > a_max)
+    else:
+        dz = rt.broadcast_like(da_max * (a > a_max), z)
+
+
 @adjoint(max)
 def builtin_max(dz, z, x, y):
     dx = rt.unbroadcast(dz * (x >= y), x)
     dy = rt.unbroadcast(dz * (x < y), y)
 
 
+@tangent(max)
+def builtin_max_tangent(z, x, y):
+    dz = dx * (x >= y)
+    dz = dy * (x < y)
+
+
 @adjoint(min)
 def builtin_min(dz, z, x, y):
     dx = rt.unbroadcast(dz * (x <= y), x)
     dy = rt.unbroadcast(dz * (x > y), y)
+
+
+@tangent(min)
+def builtin_min_tangent(z, x, y):
+    dz = dx * (x <= y)
+    dz = dy * (x > y)
+
+
+# The helper the rules above emit: linear in the tangent it spreads.
+@tangent(runtime.broadcast_like)
+def broadcast_like_tangent(out, t, z):
+    dout = rt.broadcast_like(dt, z)

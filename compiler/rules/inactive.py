@@ -12,12 +12,15 @@ import operator
 
 import numpy as np
 
+import retrograd.runtime as runtime
+
 from . import nondifferentiable
 
 nondifferentiable(
     # constructors whose values do not depend on their arguments' values
     np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
     np.arange, np.eye, np.identity, np.tri, np.indices,
+    runtime.linspace_fractions,     # generated adjoint code: depends on its cotangent's shape
     np.tril_indices, np.triu_indices, np.diag_indices,
     np.random.default_rng, np.random.rand, np.random.randn, np.random.seed,
     # shapes, sizes and types

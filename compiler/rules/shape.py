@@ -1,18 +1,23 @@
-"""Adjoint rules of functions that move or copy elements without changing them.
+"""Rules of functions that move or copy elements without changing them.
 
 The adjoint of a rearrangement is the inverse rearrangement (``reshape`` back, transpose by
 the inverse permutation, ``flip`` again); the adjoint of a copy (``repeat``, ``tile``,
-``broadcast_to``, ``full``) sums the copies. Constructors whose fill value may carry a gradient
-(``full``, ``linspace``, ``meshgrid``) are here; the others are in ``inactive``.
+``broadcast_to``, ``full``) sums the copies. All of them are linear, so each tangent is the
+same rearrangement applied to the tangent. Constructors whose fill value may carry a gradient
+(``full``, ``linspace``, ``meshgrid``) are here; the others are in ``inactive``. The runtime
+helpers the adjoints call are primitives of forward mode too; their tangent rules close this
+module.
 """
 import numpy as np
 
-from . import adjoint
+import retrograd.runtime as runtime
+
+from . import adjoint, tangent
 
 rt = None
 
 
-# --- same elements, new shape --------------------------------------------------------------
+# --- same elements, new shape: the tangent takes the output's shape -------------------------
 
 @adjoint(np.reshape)
 def reshape(dz, z, a, shape=None, order="C", *, newshape=None, copy=None):
@@ -22,9 +27,22 @@ def reshape(dz, z, a, shape=None, order="C", *, newshape=None, copy=None):
         da = np.reshape(dz, np.shape(a), order=order)
 
 
+@tangent(np.reshape)
+def reshape_tangent(z, a, shape=None, order="C", *, newshape=None, copy=None):
+    if order == "C":
+        dz = np.reshape(da, np.shape(z))
+    else:
+        dz = np.reshape(da, np.shape(z), order=order)
+
+
 @adjoint(methods=("reshape",))
 def reshape_method(dz, z, a, *shape):
     da = np.reshape(dz, np.shape(a))
+
+
+@tangent(methods=("reshape",))
+def reshape_method_tangent(z, a, *shape):
+    dz = np.reshape(da, np.shape(z))
 
 
 @adjoint(np.ravel, methods=("ravel", "flatten"))
@@ -35,9 +53,31 @@ def ravel(dz, z, a, order="C"):
         da = np.reshape(dz, np.shape(a), order=order)
 
 
+@tangent(np.ravel, methods=("ravel",))
+def ravel_tangent(z, a, order="C"):
+    if order == "C":
+        dz = np.ravel(da)
+    else:
+        dz = np.ravel(da, order)
+
+
+@tangent(methods=("flatten",))
+def flatten_tangent(z, a, order="C"):
+    # a copy, as the primal is: writing into it must not write into the tangent of ``a``
+    if order == "C":
+        dz = da.flatten()
+    else:
+        dz = da.flatten(order)
+
+
 @adjoint(np.squeeze, methods=("squeeze",))
 def squeeze(dz, z, a, axis=None):
     da = np.reshape(dz, np.shape(a))
+
+
+@tangent(np.squeeze, methods=("squeeze",))
+def squeeze_tangent(z, a, axis=None):
+    dz = np.reshape(da, np.shape(z))
 
 
 @adjoint(np.expand_dims)
@@ -45,9 +85,19 @@ def expand_dims(dz, z, a, axis):
     da = np.reshape(dz, np.shape(a))
 
 
+@tangent(np.expand_dims)
+def expand_dims_tangent(z, a, axis):
+    dz = np.reshape(da, np.shape(z))
+
+
 @adjoint(np.atleast_1d, np.atleast_2d, np.atleast_3d)
 def atleast_nd(dz, z, a):
     da = np.reshape(dz, np.shape(a))
+
+
+@tangent(np.atleast_1d, np.atleast_2d, np.atleast_3d)
+def atleast_nd_tangent(z, a):
+    dz = np.reshape(da, np.shape(z))
 
 
 # --- same elements, new order --------------------------------------------------------------
@@ -60,9 +110,22 @@ def transpose(dz, z, a, axes=None):
         da = rt.transpose_adjoint(dz, axes)
 
 
+@tangent(np.transpose, attributes=("T",))
+def transpose_tangent(z, a, axes=None):
+    if axes is None:
+        dz = np.transpose(da)
+    else:
+        dz = np.transpose(da, axes)
+
+
 @adjoint(methods=("transpose",))
 def transpose_method(dz, z, a, *axes):
     da = rt.transpose_adjoint(dz, axes)
+
+
+@tangent(methods=("transpose",))
+def transpose_method_tangent(z, a, *axes):
+    dz = da.transpose(*axes)
 
 
 @adjoint(np.swapaxes, methods=("swapaxes",))
@@ -70,9 +133,19 @@ def swapaxes(dz, z, a, axis1, axis2):
     da = np.swapaxes(dz, axis1, axis2)
 
 
+@tangent(np.swapaxes, methods=("swapaxes",))
+def swapaxes_tangent(z, a, axis1, axis2):
+    dz = np.swapaxes(da, axis1, axis2)
+
+
 @adjoint(np.moveaxis)
 def moveaxis(dz, z, a, source, destination):
     da = np.moveaxis(dz, destination, source)
+
+
+@tangent(np.moveaxis)
+def moveaxis_tangent(z, a, source, destination):
+    dz = np.moveaxis(da, source, destination)
 
 
 @adjoint(np.flip)
@@ -80,9 +153,19 @@ def flip(dz, z, m, axis=None):
     dm = np.flip(dz, axis)
 
 
+@tangent(np.flip)
+def flip_tangent(z, m, axis=None):
+    dz = np.flip(dm, axis)
+
+
 @adjoint(np.fliplr)
 def fliplr(dz, z, m):
     dm = np.flip(dz, 1)
+
+
+@tangent(np.fliplr)
+def fliplr_tangent(z, m):
+    dz = np.fliplr(dm)
 
 
 @adjoint(np.flipud)
@@ -90,9 +173,19 @@ def flipud(dz, z, m):
     dm = np.flip(dz, 0)
 
 
+@tangent(np.flipud)
+def flipud_tangent(z, m):
+    dz = np.flipud(dm)
+
+
 @adjoint(np.roll)
 def roll(dz, z, a, shift, axis=None):
     da = rt.roll_adjoint(dz, shift, axis)
+
+
+@tangent(np.roll)
+def roll_tangent(z, a, shift, axis=None):
+    dz = np.roll(da, shift, axis)
 
 
 @adjoint(np.sort)
@@ -100,11 +193,21 @@ def sort(dz, z, a, axis=-1, kind=None, order=None, *, stable=None):
     da = rt.sort_adjoint(dz, a, axis)
 
 
-# --- joining and splitting -----------------------------------------------------------------
+@tangent(np.sort)
+def sort_tangent(z, a, axis=-1, kind=None, order=None, *, stable=None):
+    dz = rt.sort_tangent(da, a, axis)
+
+
+# --- joining and splitting: the tangent of a list of arrays is a list -----------------------
 
 @adjoint(np.concatenate)
 def concatenate(dz, z, arrays, axis=0):
     darrays = rt.split_like(dz, arrays, axis)
+
+
+@tangent(np.concatenate)
+def concatenate_tangent(z, arrays, axis=0):
+    dz = np.concatenate(darrays, axis)
 
 
 @adjoint(np.stack)
@@ -112,14 +215,29 @@ def stack(dz, z, arrays, axis=0):
     darrays = rt.unstack(dz, arrays, axis)
 
 
+@tangent(np.stack)
+def stack_tangent(z, arrays, axis=0):
+    dz = np.stack(darrays, axis)
+
+
 @adjoint(np.hstack)
 def hstack(dz, z, tup):
     dtup = rt.hstack_adjoint(dz, tup)
 
 
+@tangent(np.hstack)
+def hstack_tangent(z, tup):
+    dz = np.hstack(dtup)
+
+
 @adjoint(np.vstack)
 def vstack(dz, z, tup):
     dtup = rt.vstack_adjoint(dz, tup)
+
+
+@tangent(np.vstack)
+def vstack_tangent(z, tup):
+    dz = np.vstack(dtup)
 
 
 # --- copies: the adjoint sums them ---------------------------------------------------------
@@ -129,9 +247,19 @@ def repeat(dz, z, a, repeats, axis=None):
     da = rt.repeat_adjoint(dz, a, repeats, axis)
 
 
+@tangent(np.repeat, methods=("repeat",))
+def repeat_tangent(z, a, repeats, axis=None):
+    dz = np.repeat(da, repeats, axis)
+
+
 @adjoint(np.tile)
 def tile(dz, z, A, reps):
     dA = rt.tile_adjoint(dz, A, reps)
+
+
+@tangent(np.tile)
+def tile_tangent(z, A, reps):
+    dz = np.tile(dA, reps)
 
 
 @adjoint(np.broadcast_to)
@@ -139,21 +267,56 @@ def broadcast_to(dz, z, array, shape):
     darray = rt.sum_like(dz, array)
 
 
+@tangent(np.broadcast_to)
+def broadcast_to_tangent(z, array, shape):
+    dz = np.broadcast_to(darray, shape)
+
+
 @adjoint(np.full)
 def full(dz, z, shape, fill_value, dtype=None, order="C"):
-    dfill_value = rt.sum_like(dz, fill_value)
+    if dtype is None:
+        dfill_value = rt.sum_like(dz, fill_value)
+    else:   # an integer array does not move with its fill value
+        dfill_value = rt.fill_adjoint(dz, z, fill_value)
+
+
+@tangent(np.full)
+def full_tangent(z, shape, fill_value, dtype=None, order="C"):
+    if dtype is None:
+        dz = np.full(shape, dfill_value)
+    else:
+        dz = rt.fill_tangent(dfill_value, z)
 
 
 @adjoint(np.full_like)
 def full_like(dz, z, a, fill_value, dtype=None, order="K", subok=True, shape=None):
-    dfill_value = rt.sum_like(dz, fill_value)
+    dfill_value = rt.fill_adjoint(dz, z, fill_value)
+
+
+@tangent(np.full_like)
+def full_like_tangent(z, a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    dz = rt.fill_tangent(dfill_value, z)
 
 
 @adjoint(np.linspace)
 def linspace(dz, z, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
-    t = rt.linspace_fractions(dz, num, endpoint, axis)
-    dstart = rt.sum_like(np.sum(dz * (1.0 - t), axis=axis), start)
-    dstop = rt.sum_like(np.sum(dz * t, axis=axis), stop)
+    if dtype is None and not retstep:
+        t = rt.linspace_fractions(dz, num, endpoint, axis)
+        dstart = rt.sum_like(np.sum(dz * (1.0 - t), axis=axis), start)
+        dstop = rt.sum_like(np.sum(dz * t, axis=axis), stop)
+    else:   # integer samples, (samples, step) pairs, or flags known only at run time
+        ends = rt.linspace_adjoint(dz, z, start, stop, num, endpoint, retstep, dtype, axis)
+        dstart = ends[0]
+        dstop = ends[1]
+
+
+# linspace is linear in (start, stop) together: a missing tangent is a zero end
+@tangent(np.linspace, zeros_for_missing=True)
+def linspace_tangent(z, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    if dtype is None:
+        dz = np.linspace(dstart, dstop, num, endpoint, retstep, axis=axis)
+    else:
+        dz = rt.linspace_tangent(dstart, dstop, num, endpoint, retstep, dtype, axis)
 
 
 @adjoint(np.meshgrid)
@@ -161,9 +324,19 @@ def meshgrid(dz, z, *xi, copy=True, sparse=False, indexing="xy"):
     dxi = rt.meshgrid_adjoint(dz, xi, indexing)
 
 
+@tangent(np.meshgrid)
+def meshgrid_tangent(z, *xi, copy=True, sparse=False, indexing="xy"):
+    dz = rt.meshgrid_tangent(dxi, xi, sparse, indexing)
+
+
 @adjoint(np.copy)
 def copy(dz, z, a):
     da = dz
+
+
+@tangent(np.copy)
+def copy_tangent(z, a):
+    dz = np.copy(da)
 
 
 @adjoint(methods=("copy",))
@@ -171,6 +344,93 @@ def copy_method(dz, z, a, order="C"):
     da = dz
 
 
+@tangent(methods=("copy",))
+def copy_method_tangent(z, a, order="C"):
+    dz = rt.copy(da)      # arrays, lists and dicts alike
+
+
 @adjoint(methods=("astype",))
 def astype(dz, z, a, dtype, order="K", casting="unsafe", subok=True, copy=True):
     da = rt.cast_adjoint(dz, a, dtype)
+
+
+@tangent(methods=("astype",))
+def astype_tangent(z, a, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    dz = rt.cast_tangent(da, dtype)
+
+
+# --- tangents of the runtime helpers the adjoints above call: each is linear in ``g`` ------
+
+@tangent(runtime.sum_like)
+def sum_like_tangent(z, g, x):
+    dz = rt.sum_like(dg, x)
+
+
+@tangent(runtime.split_like)
+def split_like_tangent(z, g, arrays, axis):
+    dz = rt.split_like(dg, arrays, axis)
+
+
+@tangent(runtime.unstack)
+def unstack_tangent(z, g, arrays, axis):
+    dz = rt.unstack(dg, arrays, axis)
+
+
+@tangent(runtime.unstack_like)
+def unstack_like_tangent(z, g, x):
+    dz = rt.unstack_like(dg, x)
+
+
+@tangent(runtime.hstack_adjoint)
+def hstack_adjoint_tangent(z, g, arrays):
+    dz = rt.hstack_adjoint(dg, arrays)
+
+
+@tangent(runtime.vstack_adjoint)
+def vstack_adjoint_tangent(z, g, arrays):
+    dz = rt.vstack_adjoint(dg, arrays)
+
+
+@tangent(runtime.transpose_adjoint)
+def transpose_adjoint_tangent(z, g, axes):
+    dz = rt.transpose_adjoint(dg, axes)
+
+
+@tangent(runtime.cast_adjoint)
+def cast_adjoint_tangent(z, g, x, dtype):
+    dz = rt.cast_adjoint(dg, x, dtype)
+
+
+@tangent(runtime.repeat_adjoint)
+def repeat_adjoint_tangent(z, g, a, repeats, axis):
+    dz = rt.repeat_adjoint(dg, a, repeats, axis)
+
+
+@tangent(runtime.tile_adjoint)
+def tile_adjoint_tangent(z, g, a, reps):
+    dz = rt.tile_adjoint(dg, a, reps)
+
+
+@tangent(runtime.roll_adjoint)
+def roll_adjoint_tangent(z, g, shift, axis):
+    dz = rt.roll_adjoint(dg, shift, axis)
+
+
+@tangent(runtime.meshgrid_adjoint)
+def meshgrid_adjoint_tangent(z, g, arrays, indexing):
+    dz = rt.meshgrid_adjoint(dg, arrays, indexing)
+
+
+@tangent(runtime.sort_adjoint)
+def sort_adjoint_tangent(z, g, a, axis):
+    dz = rt.sort_adjoint(dg, a, axis)
+
+
+@tangent(runtime.linspace_adjoint)
+def linspace_adjoint_tangent(z, g, samples, start, stop, num, endpoint, retstep, dtype, axis):
+    dz = rt.linspace_adjoint(dg, samples, start, stop, num, endpoint, retstep, dtype, axis)
+
+
+@tangent(runtime.fill_adjoint)
+def fill_adjoint_tangent(out, g, z, fill_value):
+    dout = rt.fill_adjoint(dg, z, fill_value)
