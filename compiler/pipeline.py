@@ -12,7 +12,6 @@ import builtins
 import dataclasses
 import inspect
 import linecache
-import os
 import re
 import types
 
@@ -22,7 +21,7 @@ import numpy as np
 import retrograd.runtime as rt
 
 from . import rules, syntax
-from .errors import DifferentiationError, InternalError, refuse
+from .errors import DifferentiationError, InternalError
 from .passes import (activity, aliases, copies, dce, emit, fold, forward, jumps, load,
                      normalize, ranks, resolve, reverse)
 

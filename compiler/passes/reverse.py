@@ -136,7 +136,7 @@ class _Reverse:
     def comment(self, line):
         text = self.context.source.line(line).strip()
         marker = f"__retrograd_comment_{next(_COMMENT_SERIAL)}__"
-        self.comments[marker] = f"{_short_filename(self.context.source.filename)}:{line}  {text}"
+        self.comments[marker] = f"{syntax.short_filename(self.context.source.filename)}:{line}  {text}"
         return gast.Expr(value=syntax.const(marker))
 
     # --- driver ----------------------------------------------------------------------------
@@ -930,7 +930,3 @@ def _indexed_variables(tree):
             found.add(node.func.value.id)
     return found
 
-
-def _short_filename(filename):
-    import os
-    return syntax.short_filename(filename)
