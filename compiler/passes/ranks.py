@@ -171,7 +171,6 @@ def _index(base, index, ranks, ints):
 def _call(call, ranks, context):
     if isinstance(call.func, gast.Attribute) and syntax.root_name(call.func) in context.locals:
         method = call.func.attr
-        receiver = rank_of(call.func.value, ranks)
         rule = rules.METHODS.get(method)
         if rule is None:
             return None

@@ -19,7 +19,6 @@ import inspect
 import itertools
 
 import gast
-import numpy as np
 
 from .. import rules, syntax
 from ..errors import refuse
