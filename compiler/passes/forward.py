@@ -352,8 +352,11 @@ class _Forward:
         return {n.id for n in gast.walk(self.tree) if isinstance(n, gast.Name)
                 and isinstance(n.ctx, gast.Load) and id(n) not in inside}
 
-    def materialize(self, var):
-        value = self.zero_like(syntax.name(var)) if var in self.indexed else syntax.const(0.0)
+    def materialize(self, var, defined=True):
+        """A zero tangent for ``var``: zeros shaped like its value where that value exists
+        (so matrix products, reshapes and indexing work on it), else the scalar 0.0."""
+        shaped = var in self.indexed or (defined and self.context.ranks.get(var) != 0)
+        value = self.zero_like(syntax.name(var)) if shaped else syntax.const(0.0)
         return syntax.assign(self.d(var), value)
 
     def loop(self, stmt, state):
@@ -374,7 +377,8 @@ class _Forward:
         # Only tangents read before they are written in an iteration (loop-carried), or read
         # after the loop, need a value on entry and at the end of each iteration.
         carried = _upward_exposed(stmt.body) | self.read_outside(stmt)
-        before = [self.materialize(v) for v in sorted(top)
+        exposed = _upward_exposed(stmt.body)      # these have a value before the loop
+        before = [self.materialize(v, defined=v in exposed) for v in sorted(top)
                   if top[v] == NONZERO and entry.get(v, ZERO) == ZERO and v in carried]
         body_state = dict(top)
         body = self.block(stmt.body, body_state)
