@@ -1,7 +1,10 @@
-"""Adjoints of linear algebra too long to inline: products, contractions, factorizations.
+"""Derivatives of linear algebra too long to inline: products, contractions, factorizations.
 
-Each helper takes the cotangent ``g`` of the output first, then what the rule needs of the
-primal values, and returns the adjoint of one argument with that argument's shape.
+Each adjoint helper takes the cotangent ``g`` of the output first, then what the rule needs of
+the primal values, and returns the adjoint of one argument with that argument's shape. Each
+tangent helper (``*_tangent``, forward mode) returns the tangent of an output. Helpers whose
+adjoint is nonlinear in the primal values (slogdet, norm, cholesky) have a tangent of their
+own too, because forward mode runs through generated adjoint code (``rg.hessian``).
 """
 import numpy as np
 
@@ -13,6 +16,9 @@ __all__ = [
     "tensordot_adjoint_left", "tensordot_adjoint_right", "einsum_adjoint", "trace_adjoint",
     "diag_adjoint", "diagonal_adjoint", "solve_transposed", "solve_adjoint_matrix",
     "slogdet_adjoint", "norm_adjoint", "cholesky_adjoint",
+    "einsum_tangent", "solve_tangent", "norm_tangent", "cholesky_tangent",
+    "einsum_adjoint_tangent", "solve_transposed_tangent", "slogdet_adjoint_tangent",
+    "norm_adjoint_tangent", "cholesky_adjoint_tangent",
 ]
 
 
@@ -270,9 +276,12 @@ def slogdet_adjoint(g, a):
     return logdet_adjoint[..., None, None] * transpose_last(np.linalg.inv(a))
 
 
-def cholesky_adjoint(g, l):
-    """Adjoint of ``a`` in ``l = cholesky(a)`` (Murray 2016), symmetrised: ``cholesky`` reads
-    only one triangle, so the symmetric part is the gradient over symmetric matrices."""
+def cholesky_adjoint(g, l, upper=False):
+    """Adjoint of ``a`` in ``l = cholesky(a, upper=upper)`` (Murray 2016), symmetrised:
+    ``cholesky`` reads only one triangle, so the symmetric part is the gradient over symmetric
+    matrices. With ``upper``, ``l`` is the upper factor ``L.T`` and ``g`` its cotangent."""
+    if upper:
+        g, l = transpose_last(g), transpose_last(l)
     phi = np.tril(transpose_last(l) @ g)
     phi = phi - 0.5 * np.eye(l.shape[-1]) * phi
     inverse = np.linalg.inv(l)
@@ -350,4 +359,160 @@ def _spectral_gradient(x, ord, axes):
     else:
         k = 0 if ord == 2 else -1
         gradient = u[..., :, k, None] * vt[..., k, None, :]
+    return np.moveaxis(gradient, (-2, -1), axes)
+
+
+# --- tangents (forward mode) -----------------------------------------------------------------
+
+def einsum_tangent(subscripts, operands, tangents):
+    """Tangent of ``np.einsum(subscripts, *operands)``: one einsum per operand that has a
+    tangent (``None`` where it has none), with that operand replaced by its tangent."""
+    total = 0.0
+    for position, tangent in enumerate(tangents):
+        if tangent is None:
+            continue
+        replaced = list(operands)
+        replaced[position] = tangent
+        total = total + np.einsum(subscripts, *replaced)
+    return total
+
+
+def solve_tangent(da, x, a, b):
+    """Tangent of ``x = solve(a, b)`` along ``a``: ``-solve(a, da @ x)`` (a 1-d ``b`` is one
+    vector for every matrix of a stack, and so is each row of ``x``)."""
+    if np.ndim(b) == 1:
+        return -np.linalg.solve(a, np.matmul(da, x[..., None]))[..., 0]
+    return -np.linalg.solve(a, np.matmul(da, x))
+
+
+def norm_tangent(dx, z, x, ord, axis, keepdims):
+    """Tangent of ``z = np.linalg.norm(x, ord, axis, keepdims)``: the gradient of the norm
+    (as ``norm_adjoint`` defines it, subgradients included) against ``dx``."""
+    _, axes = _norm_axes(np.asarray(x), ord, axis)
+    gradient = norm_adjoint(np.ones(np.shape(z)), z, x, ord, axis, keepdims)
+    return np.sum(gradient * dx, axis=axes, keepdims=keepdims)
+
+
+def cholesky_tangent(da, l, upper=False):
+    """Tangent of ``l = cholesky(a, upper=upper)``: ``L Phi(L^-1 sym(da) L^-T)``, where ``Phi``
+    keeps the lower triangle and halves the diagonal. Only the symmetric part of ``da`` moves
+    the factor, as in ``cholesky_adjoint``."""
+    lower = transpose_last(l) if upper else l
+    inverse = np.linalg.inv(lower)
+    symmetric = 0.5 * (da + transpose_last(da))
+    phi = np.tril(inverse @ symmetric @ transpose_last(inverse))
+    phi = phi - 0.5 * np.eye(lower.shape[-1]) * phi
+    result = lower @ phi
+    return transpose_last(result) if upper else result
+
+
+def einsum_adjoint_tangent(g, dg, subscripts, operands, doperands, optimize=False):
+    """Tangent of ``einsum_adjoint(g, subscripts, operands)``: it is linear in ``g`` and in
+    every operand but the one whose adjoint it computes."""
+    adjoints = einsum_adjoint(dg, subscripts, operands, optimize)
+    for position, tangent in enumerate(doperands):
+        if not np.any(tangent):
+            continue
+        replaced = list(operands)
+        replaced[position] = tangent
+        moved = einsum_adjoint(g, subscripts, replaced, optimize)
+        adjoints = [a if k == position else a + m
+                    for k, (a, m) in enumerate(zip(adjoints, moved))]
+    return adjoints
+
+
+def solve_transposed_tangent(da, w, a, b):
+    """Tangent of ``w = solve_transposed(a, g, b)`` along ``a``: ``-solve(a.T, da.T @ w)``."""
+    if np.ndim(b) == 1:
+        product = np.matmul(transpose_last(da), w[..., None])[..., 0]
+    else:
+        product = np.matmul(transpose_last(da), w)
+    return -solve_transposed(a, product, b)
+
+
+def slogdet_adjoint_tangent(g, a, da):
+    """Tangent of ``slogdet_adjoint(g, a)`` along ``a``: ``d inv(a) = -inv(a) da inv(a)``."""
+    inverse = np.linalg.inv(a)
+    logdet_adjoint = np.asarray(g[1])
+    return -logdet_adjoint[..., None, None] * transpose_last(inverse @ da @ inverse)
+
+
+def cholesky_adjoint_tangent(g, l, dl, upper=False):
+    """Tangent of ``cholesky_adjoint(g, l, upper)`` along the factor ``l``."""
+    if upper:
+        g, l, dl = transpose_last(g), transpose_last(l), transpose_last(dl)
+    half_diagonal = 0.5 * np.eye(l.shape[-1])
+    phi = np.tril(transpose_last(l) @ g)
+    phi = phi - half_diagonal * phi
+    dphi = np.tril(transpose_last(dl) @ g)
+    dphi = dphi - half_diagonal * dphi
+    inverse = np.linalg.inv(l)
+    dinverse = -inverse @ dl @ inverse
+    ds = transpose_last(dinverse) @ phi @ inverse + transpose_last(inverse) @ dphi @ inverse \
+        + transpose_last(inverse) @ phi @ dinverse
+    return 0.5 * (ds + transpose_last(ds))
+
+
+def norm_adjoint_tangent(g, z, x, ord, axis, keepdims, dz=None, dx=None):
+    """Tangent of ``norm_adjoint(g, z, x, ord, axis, keepdims)`` along the norm ``z`` (given
+    ``dz``) or along ``x`` (given ``dx``), each treated as an argument of its own. Subgradients
+    that are piecewise constant (ties of a max, ``ord`` 0 and 1) have zero tangents."""
+    x = np.asarray(x)
+    matrix, axes = _norm_axes(x, ord, axis)
+    if not keepdims:
+        g = np.expand_dims(g, axes)
+        z = np.expand_dims(z, axes)
+        dz = None if dz is None else np.expand_dims(dz, axes)
+    nonzero = z != 0
+    safe = np.where(nonzero, z, 1.0)
+    if ord is None or (ord == "fro" and matrix) or (ord == 2 and not matrix):
+        if dx is not None:
+            return g * dx / safe
+        return np.where(nonzero, -g * x * dz / (safe * safe), 0.0)
+    if not matrix and ord not in (np.inf, -np.inf, 0, 1):
+        p = float(ord)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gradient = np.sign(x) * np.abs(x) ** (p - 1) / safe ** (p - 1)
+            if dx is not None:
+                slope = (p - 1) * np.abs(x) ** (p - 2) / safe ** (p - 1)
+                kept = np.isfinite(gradient) & np.isfinite(slope)
+                return np.where(kept, g * slope * dx, 0.0)
+            kept = np.isfinite(gradient) & nonzero
+            return np.where(kept, -(p - 1) * g * gradient * dz / safe, 0.0)
+    if matrix and dx is not None and (ord == "nuc" or ord in (2, -2)):
+        return g * _spectral_gradient_tangent(x, dx, ord, axes)
+    return np.zeros(x.shape)
+
+
+def _spectral_gradient_tangent(x, dx, ord, axes):
+    """Tangent of ``_spectral_gradient`` (the SVD's derivative, e.g. Townsend 2016): with
+    ``P = U^T dx V``, the nuclear norm's ``U V^T`` moves by ``U [(P - P^T) / (s_i + s_j)] V^T``
+    plus the parts of ``dx`` outside the singular subspaces; a single singular pair
+    ``u_k v_k^T`` by the derivatives of ``u_k`` and ``v_k``."""
+    matrices = np.moveaxis(x, axes, (-2, -1))
+    directions = np.moveaxis(dx, axes, (-2, -1))
+    u, s, vt = np.linalg.svd(matrices, full_matrices=False)
+    v = transpose_last(vt)
+    ut_dx = transpose_last(u) @ directions                     # U^T dx
+    dx_v = directions @ v                                      # dx V
+    p = ut_dx @ v
+    if ord == "nuc":
+        inner = (p - transpose_last(p)) / (s[..., :, None] + s[..., None, :])
+        outside_rows = (dx_v - u @ p) / s[..., None, :]        # (I - U U^T) dx V S^-1
+        outside_cols = (ut_dx - p @ vt) / s[..., :, None]      # S^-1 U^T dx (I - V V^T)
+        gradient = u @ inner @ vt + outside_rows @ vt + u @ outside_cols
+    else:
+        k = 0 if ord == 2 else s.shape[-1] - 1
+        s_k = s[..., k, None]
+        others = np.arange(s.shape[-1]) != k
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap = np.where(others, s_k ** 2 - s ** 2, 1.0)
+        p_ik, p_ki = p[..., :, k], p[..., k, :]
+        u_coefficients = np.where(others, (p_ik * s_k + s * p_ki) / gap, 0.0)
+        v_coefficients = np.where(others, (s * p_ik + p_ki * s_k) / gap, 0.0)
+        du = (u @ u_coefficients[..., None])[..., 0] \
+            + (dx_v[..., k] - (u @ p[..., :, k, None])[..., 0]) / s_k
+        dv = (v @ v_coefficients[..., None])[..., 0] \
+            + (ut_dx[..., k, :] - (v @ transpose_last(p)[..., :, k, None])[..., 0]) / s_k
+        gradient = du[..., :, None] * vt[..., k, None, :] + u[..., :, k, None] * dv[..., None, :]
     return np.moveaxis(gradient, (-2, -1), axes)

@@ -1,7 +1,8 @@
-"""Adjoints of functions that move elements around: splits, stacks, repeats, tiles, sorts.
+"""Derivatives of functions that move elements around: splits, stacks, repeats, tiles, sorts.
 
-Each helper takes the cotangent ``g`` of the output first and returns the adjoint of one
-argument (or a list of adjoints, one per array of a sequence argument).
+Each adjoint helper takes the cotangent ``g`` of the output first and returns the adjoint of
+one argument (or a list of adjoints, one per array of a sequence argument). Each tangent helper
+(``*_tangent``, forward mode) returns the tangent of an output.
 """
 import numpy as np
 
@@ -11,7 +12,8 @@ __all__ = [
     "sum_like", "unstack_like", "split_like", "unstack", "hstack_adjoint", "vstack_adjoint",
     "transpose_adjoint", "cast_adjoint", "repeat_adjoint", "tile_adjoint", "roll_adjoint",
     "meshgrid_adjoint", "linspace_fractions", "sort_adjoint", "take_adjoint", "item_adjoint",
-    "default_adjoint",
+    "default_adjoint", "linspace_adjoint", "fill_adjoint", "cast_tangent", "fill_tangent",
+    "linspace_tangent", "sort_tangent", "meshgrid_tangent",
 ]
 
 
@@ -145,6 +147,26 @@ def linspace_fractions(g, num, endpoint, axis):
     return np.reshape(fractions, (-1,) + (1,) * (np.ndim(g) - axis - 1))
 
 
+def linspace_adjoint(g, z, start, stop, num, endpoint, retstep, dtype, axis):
+    """Adjoints of ``start`` and ``stop`` in ``z = np.linspace(start, stop, num, endpoint,
+    retstep, dtype, axis=axis)`` in general: with ``retstep``, ``z`` and ``g`` are (samples,
+    step) pairs, the step being ``(stop - start) / divisions``; integer samples are piecewise
+    constant in their ends."""
+    step_cotangent = 0.0
+    if retstep:
+        (g, step_cotangent), z = g, z[0]
+    if np.ndim(g) == 0:       # nobody read the samples
+        g = np.zeros(np.shape(z)) + g
+    if dtype is not None:
+        g = cast_adjoint(g, z, dtype)
+    t = linspace_fractions(g, num, endpoint, axis)
+    divisions = num - 1 if endpoint else num
+    step_part = np.divide(step_cotangent, divisions) if divisions else 0.0
+    start_adjoint = np.sum(g * (1.0 - t), axis=axis) - step_part
+    stop_adjoint = np.sum(g * t, axis=axis) + step_part
+    return sum_like(start_adjoint, start), sum_like(stop_adjoint, stop)
+
+
 def sort_adjoint(g, a, axis):
     """Adjoint of ``np.sort(a, axis)``: send each sorted element's cotangent back to where it
     came from."""
@@ -191,3 +213,54 @@ def default_adjoint(g, mapping, key):
     """Adjoint of ``default`` in ``mapping.get(key, default)``: ``g`` when the key is missing
     (the default was returned), else nothing."""
     return 0.0 if key in mapping else g
+
+
+def fill_adjoint(g, z, fill_value):
+    """Adjoint of ``fill_value`` in ``z = np.full(shape, fill_value)`` (or ``full_like``):
+    the sum of the copies, or nothing when ``z`` is an integer or boolean array (truncating
+    the fill value is piecewise constant)."""
+    if np.asarray(z).dtype.kind not in "fc":
+        g = np.zeros(np.shape(g))
+    return sum_like(g, fill_value)
+
+
+def cast_tangent(dx, dtype):
+    """Tangent of ``x.astype(dtype)``: a copy of ``dx`` (as the cast is) for a floating (or
+    complex) result; an integer or boolean result is piecewise constant."""
+    if np.dtype(dtype).kind in "fc":
+        return np.array(dx, dtype=dtype)
+    return np.zeros(np.shape(dx))
+
+
+def fill_tangent(dfill_value, z):
+    """Tangent of ``z = np.full(shape, fill_value)`` (or ``full_like``): the fill value's
+    tangent everywhere, or zeros when ``z`` is an integer or boolean array."""
+    if np.asarray(z).dtype.kind not in "fc":
+        return np.zeros(np.shape(z))
+    return np.full(np.shape(z), dfill_value)
+
+
+def linspace_tangent(dstart, dstop, num, endpoint, retstep, dtype, axis):
+    """Tangent of ``np.linspace(start, stop, num, endpoint, retstep, dtype, axis=axis)``: the
+    samples (and step) between the ends' tangents; integer samples are piecewise constant."""
+    result = np.linspace(dstart, dstop, num, endpoint, retstep, axis=axis)
+    if dtype is None or np.dtype(dtype).kind in "fc":
+        return result
+    if retstep:
+        return np.zeros(np.shape(result[0])), result[1]
+    return np.zeros(np.shape(result))
+
+
+def sort_tangent(da, a, axis):
+    """Tangent of ``np.sort(a, axis)``: ``da`` in the order that sorts ``a``."""
+    if axis is None:
+        return np.ravel(da)[np.argsort(np.ravel(a), kind="stable")]
+    return np.take_along_axis(da, np.argsort(a, axis=axis, kind="stable"), axis=axis)
+
+
+def meshgrid_tangent(tangents, arrays, sparse, indexing):
+    """Tangents of ``np.meshgrid(*arrays, sparse=sparse, indexing=indexing)``: the grids of
+    the tangents (``None`` where an array has none)."""
+    filled = [np.zeros(np.shape(a)) if t is None else np.broadcast_to(t, np.shape(a))
+              for t, a in zip(tangents, arrays)]
+    return np.meshgrid(*filled, sparse=sparse, indexing=indexing)

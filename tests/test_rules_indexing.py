@@ -301,7 +301,11 @@ def basic_indices(draw):
         elif not used_ellipsis:
             parts.append(Ellipsis)
             used_ellipsis = True
-            axis = len(shape) - draw(st.integers(0, len(shape) - axis))
+            # after `...` the remaining parts index the last axes: index each of them
+            for n in shape[len(shape) - draw(st.integers(0, len(shape) - axis)):]:
+                parts.append(draw(st.one_of(st.integers(-n, n - 1),
+                                            st.builds(slice, st.none(), st.integers(-n, n)))))
+            break
     return shape, tuple(parts)
 
 

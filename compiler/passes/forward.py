@@ -23,7 +23,7 @@ from ..errors import refuse
 from . import activity as activity_pass
 from . import primitives, resolve
 
-ZERO, NONZERO = "zero", "nonzero"
+ZERO, NONZERO, OWNED = "zero", "nonzero", "owned"   # OWNED: an array no other name refers to
 _COMMENT_SERIAL = itertools.count()
 
 
@@ -151,7 +151,7 @@ class _Forward:
         total = terms[0]
         for term in terms[1:]:
             total = gast.BinOp(left=total, op=gast.Add(), right=term)
-        state[var] = NONZERO
+        state[var] = OWNED if isinstance(total, (gast.BinOp, gast.UnaryOp)) else NONZERO
         return code + [syntax.assign(self.d(var), total)]
 
     def tangent_of(self, node, state):
@@ -285,7 +285,11 @@ class _Forward:
             if value_tangent is None:
                 return code
             code.insert(0, syntax.assign(self.d(base), self.zero_like(syntax.name(base))))
-            state[base] = NONZERO
+            state[base] = OWNED
+        elif state[base] != OWNED:     # written in place below: it must not be shared
+            code.insert(0, syntax.assign(self.d(base), syntax.call(
+                "rt.copy", [syntax.name(self.d(base))])))
+            state[base] = OWNED
         new_value = value_tangent if value_tangent is not None else \
             self.zero_like(stmt.value)
         code.append(gast.Assign(targets=[gast.Subscript(value=syntax.name(self.d(base)),
@@ -326,7 +330,10 @@ class _Forward:
         code = []
         if state.get(base, ZERO) == ZERO:
             code.append(syntax.assign(self.d(base), self.zero_like(syntax.name(base))))
-            state[base] = NONZERO
+        elif state[base] != OWNED:
+            code.append(syntax.assign(self.d(base), syntax.call(
+                "rt.copy", [syntax.name(self.d(base))])))
+        state[base] = OWNED
         code.append(gast.Expr(value=syntax.call("rt.add_at", [
             syntax.name(self.d(base)), copy.deepcopy(call.args[1]), tangent])))
         return code
@@ -342,7 +349,12 @@ class _Forward:
             a, b = body_state.get(var, ZERO), else_state.get(var, ZERO)
             if a != b and var in live:
                 (body if a == ZERO else orelse).append(self.materialize(var))
-            state[var] = NONZERO if NONZERO in (a, b) and (a == b or var in live) else ZERO
+            if a == b:
+                state[var] = a
+            elif var in live:
+                state[var] = NONZERO
+            else:
+                state[var] = ZERO
         return [gast.If(test=copy.deepcopy(stmt.test), body=body or [gast.Pass()],
                         orelse=orelse)]
 
@@ -369,8 +381,8 @@ class _Forward:
             self.block(stmt.body, trial)
             self.names.__dict__ = saved[0]
             self.tangent_names, self.comments, self.helpers = saved[1], saved[2], saved[3]
-            new_top = {var: NONZERO if NONZERO in (top.get(var, ZERO), trial.get(var, ZERO))
-                       else ZERO for var in set(top) | set(trial)}
+            new_top = {var: _join(top.get(var, ZERO), trial.get(var, ZERO))
+                       for var in set(top) | set(trial)}
             if new_top == top:
                 break
             top = new_top
@@ -379,11 +391,11 @@ class _Forward:
         carried = _upward_exposed(stmt.body) | self.read_outside(stmt)
         exposed = _upward_exposed(stmt.body)      # these have a value before the loop
         before = [self.materialize(v, defined=v in exposed) for v in sorted(top)
-                  if top[v] == NONZERO and entry.get(v, ZERO) == ZERO and v in carried]
+                  if top[v] != ZERO and entry.get(v, ZERO) == ZERO and v in carried]
         body_state = dict(top)
         body = self.block(stmt.body, body_state)
         body += [self.materialize(v) for v in sorted(top)
-                 if top[v] == NONZERO and body_state.get(v, ZERO) == ZERO and v in carried]
+                 if top[v] != ZERO and body_state.get(v, ZERO) == ZERO and v in carried]
         for var in top:
             if var not in carried and entry.get(var, ZERO) == ZERO:
                 top[var] = ZERO if body_state.get(var, ZERO) == ZERO else top[var]
@@ -419,6 +431,10 @@ def _rank(node, ranks):
     if isinstance(node, gast.Name):
         return ranks.get(node.id)
     return None
+
+
+def _join(a, b):
+    return a if a == b else NONZERO
 
 
 def _upward_exposed(statements):

@@ -589,7 +589,13 @@ def where(dz, z, condition, x, y):
 
 @tangent(np.where, zeros_for_missing=True)
 def where_tangent(z, condition, x, y):
-    dz = np.where(condition, dx, dy)
+    # `y == y` is decidable only for a constant, which has no tangent.
+    if y == y:
+        dz = np.where(condition, dx, 0.0)
+    elif x == x:
+        dz = np.where(condition, 0.0, dy)
+    else:
+        dz = np.where(condition, dx, dy)
 
 
 @adjoint(np.clip, methods=("clip",))
