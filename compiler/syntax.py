@@ -57,8 +57,22 @@ def substitute(tree, mapping):
             return new
 
     if isinstance(tree, list):
-        return [_Replace().visit(t) for t in tree]
-    return _Replace().visit(tree)
+        return [_splice_starred(_Replace().visit(t)) for t in tree]
+    return _splice_starred(_Replace().visit(tree))
+
+
+def _splice_starred(tree):
+    """``f(*(a, b))`` -> ``f(a, b)``: a template's ``*args`` filled with a literal tuple."""
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Call):
+            args = []
+            for arg in node.args:
+                if isinstance(arg, gast.Starred) and isinstance(arg.value, (gast.Tuple, gast.List)):
+                    args.extend(arg.value.elts)
+                else:
+                    args.append(arg)
+            node.args = args
+    return tree
 
 
 def names_in(tree, ctx=None):
