@@ -614,6 +614,19 @@ def test_forward_mode_through_a_scalar_loop_with_a_branch(x):
     check_against_differences(scalar_recurrence, [x, 7], (0,), np.random.default_rng(37))
 
 
+def affine_or_square(x):
+    if x < 1.0:
+        y = x * x
+    else:
+        y = 2.0 * x - 1.0       # its tangent is the tangent of 2.0 * x, passed through
+    return np.sin(y)
+
+
+@pytest.mark.parametrize("x", [0.4, 1.7])
+def test_forward_mode_through_a_branch_whose_tangent_passes_through(x):
+    check_against_differences(affine_or_square, [x], (0,), np.random.default_rng(53))
+
+
 # =============================================================================================
 # completeness
 # =============================================================================================

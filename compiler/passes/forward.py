@@ -347,11 +347,11 @@ class _Forward:
         live = self.read_outside(stmt)     # only tangents read after the branch need a value
         for var in sorted(set(body_state) | set(else_state)):
             a, b = body_state.get(var, ZERO), else_state.get(var, ZERO)
-            if a != b and var in live:
+            if a != b and ZERO in (a, b) and var in live:
                 (body if a == ZERO else orelse).append(self.materialize(var))
             if a == b:
                 state[var] = a
-            elif var in live:
+            elif ZERO not in (a, b) or var in live:
                 state[var] = NONZERO
             else:
                 state[var] = ZERO
