@@ -41,20 +41,24 @@ class _Spec:
 
     def module(self, kinds=None):
         """The compiled module for arguments of these kinds: per parameter, 'list', 'tuple',
-        'dict', or the number of dimensions of a number or array."""
+        'dict', or (number of dimensions, first parameter with the same shape) for numbers and
+        arrays. Looked up in a per-function table first: this runs on every call."""
         kinds = kinds or tuple(None for _ in self.params)
-        key = (self.function, self.wrt_names, self.form, tuple(sorted(self.options.items())),
-               kinds)
-        module = _CACHE.get(key)
+        module = self._fast.get(kinds)
         if module is None:
+            key = (self.function, self.wrt_names, self.form,
+                   tuple(sorted(self.options.items())), kinds)
             with _LOCK:
                 module = _CACHE.get(key)
                 if module is None:
                     containers = {p: k for p, k in zip(self.params, kinds) if type(k) is str}
-                    ranks = {p: k for p, k in zip(self.params, kinds) if type(k) is int}
+                    ranks = {p: k[0] for p, k in zip(self.params, kinds) if type(k) is tuple}
+                    same_shape = {p: self.params[k[1]] for p, k in zip(self.params, kinds)
+                                  if type(k) is tuple and k[1] is not None}
                     module = pipeline.derive(self.target(kinds), self.wrt_names, self.form,
-                                             self.options, containers, ranks)
+                                             self.options, containers, ranks, same_shape)
                     _CACHE[key] = module
+                self._fast[kinds] = module
         if module.cells:
             module.refresh()
         return module
@@ -79,26 +83,39 @@ class _Spec:
         return values
 
     def kinds(self, values):
-        return tuple(_kind(v) for v in values)
+        kinds, shapes = [], {}
+        for value in values:
+            kind = _KINDS.get(type(value), _KINDS)
+            if kind is _KINDS:
+                if isinstance(value, (np.ndarray, np.generic)):
+                    ndim = value.ndim
+                    same = shapes.setdefault(value.shape, len(kinds)) if ndim else None
+                    kind = (ndim, same)
+                else:
+                    kind = None
+            kinds.append(kind)
+        return tuple(kinds)
 
     def shape_like(self, grads, values):
         if self.single:
-            return rt.like(grads, values[self.positions[0]])
+            return _like(grads, values[self.positions[0]])
         if len(self.positions) == 1:      # wrt=(0,): generated code returns the bare gradient
             grads = (grads,)
-        return tuple(rt.like(g, values[p]) for g, p in zip(grads, self.positions))
+        return tuple(_like(g, values[p]) for g, p in zip(grads, self.positions))
 
 
-_KINDS = {list: "list", tuple: "tuple", dict: "dict", float: 0, int: 0, bool: 0}
+def _like(gradient, value):
+    """The gradient with the type and structure of the argument (fast when it has them)."""
+    kind = type(value)
+    if kind is float and type(gradient) is float:
+        return gradient
+    if kind is np.ndarray and type(gradient) is np.ndarray and gradient.shape == value.shape:
+        return gradient
+    return rt.like(gradient, value)
 
 
-def _kind(value):
-    kind = _KINDS.get(type(value), _KINDS)
-    if kind is not _KINDS:
-        return kind
-    if isinstance(value, (np.ndarray, np.generic)):
-        return value.ndim
-    return None
+_KINDS = {list: "list", tuple: "tuple", dict: "dict", float: (0, None), int: (0, None),
+          bool: (0, None)}
 
 
 def _parameters(function):

@@ -53,6 +53,7 @@ class Context:
     function: Optional[Callable] = None
     param_kinds: dict = dataclasses.field(default_factory=dict)  # name -> 'array'|'list'|...
     param_ranks: dict = dataclasses.field(default_factory=dict)  # name -> ndim or None
+    same_shape: dict = dataclasses.field(default_factory=dict)   # name -> first param of its shape
     ranks: dict = dataclasses.field(default_factory=dict)        # filled by ranks
     shapes: dict = dataclasses.field(default_factory=dict)       # filled by ranks
     generated_names: dict = dataclasses.field(default_factory=dict)  # name -> object our code uses

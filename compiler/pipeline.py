@@ -100,7 +100,7 @@ class _Build:
 
 
 def derive(function, wrt, form, options=None, param_kinds=None, param_ranks=None,
-           verbose=False):
+           same_shape=None, verbose=False):
     """Compile the derivative of ``function`` w.r.t. parameter names ``wrt``.
 
     ``form`` is 'grad', 'value_and_grad' (joint functions) or 'vjp' (forward/backward pair).
@@ -109,7 +109,7 @@ def derive(function, wrt, form, options=None, param_kinds=None, param_ranks=None
     build = _Build(options)
     top_name = _top_names(function, form, build)
     top = _compile_unit(function, wrt, form, top_name, build, param_kinds or {},
-                        param_ranks or {}, verbose)
+                        param_ranks or {}, verbose, same_shape or {})
     units = [top]
     while build.pending:
         key, names = build.pending.pop(0)
@@ -129,12 +129,14 @@ def _top_names(function, form, build):
     return (build.unique(f"{prefix}_{base}"),)
 
 
-def _compile_unit(function, wrt, form, names, build, param_kinds, param_ranks, verbose):
+def _compile_unit(function, wrt, form, names, build, param_kinds, param_ranks, verbose,
+                  same_shape=None):
     tree, context = load.run(function, options=build.options)
     context.names.taken |= build.taken
     context.wrt = tuple(wrt)
     context.param_kinds = dict(param_kinds)
     context.param_ranks = dict(param_ranks)
+    context.same_shape = dict(same_shape or {})
     try:
         tree = _run_passes(tree, context, build, verbose)
         if form == "jvp":

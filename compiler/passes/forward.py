@@ -64,6 +64,8 @@ class _Forward:
         self.helpers = []
         self.comments = {}
         self.indexed = _indexed_variables(tree)
+        self.positions = {}          # id(stmt) -> (block, position, enclosing statement)
+        _index_positions(tree.body, None, self.positions)
 
     def d(self, var):
         if var not in self.tangent_names:
@@ -345,10 +347,13 @@ class _Forward:
         body = self.block(stmt.body, body_state)
         orelse = self.block(stmt.orelse, else_state)
         live = self.read_outside(stmt)     # only tangents read after the branch need a value
+        before = self.defined_before(stmt)
         for var in sorted(set(body_state) | set(else_state)):
             a, b = body_state.get(var, ZERO), else_state.get(var, ZERO)
             if a != b and ZERO in (a, b) and var in live:
-                (body if a == ZERO else orelse).append(self.materialize(var))
+                branch, source = (body, stmt.body) if a == ZERO else (orelse, stmt.orelse)
+                defined = var in before or var in _surely_assigned(source)
+                branch.append(self.materialize(var, defined=defined))
             if a == b:
                 state[var] = a
             elif ZERO not in (a, b) or var in live:
@@ -358,16 +363,40 @@ class _Forward:
         return [gast.If(test=copy.deepcopy(stmt.test), body=body or [gast.Pass()],
                         orelse=orelse)]
 
-    def read_outside(self, loop):
-        """Names read anywhere in the function outside ``loop``."""
-        inside = {id(n) for n in gast.walk(loop)}
-        return {n.id for n in gast.walk(self.tree) if isinstance(n, gast.Name)
-                and isinstance(n.ctx, gast.Load) and id(n) not in inside}
+    def read_outside(self, stmt):
+        """Names that may be read after ``stmt`` finishes: in the statements that follow it,
+        in its block and the blocks around it, and anywhere in a loop around it."""
+        found = set()
+        node = stmt
+        while True:
+            block, position, parent = self.positions[id(node)]
+            for later in block[position + 1:]:
+                found |= _loads(later)
+            if parent is None:
+                return found
+            if isinstance(parent, (gast.For, gast.While)):
+                found |= _loads(parent)
+            node = parent
+
+    def defined_before(self, stmt):
+        """Names certainly assigned when ``stmt`` starts (parameters, earlier assignments in
+        the blocks around it, enclosing loop variables)."""
+        found = set(self.context.params)
+        node = stmt
+        while True:
+            block, position, parent = self.positions[id(node)]
+            for earlier in block[:position]:
+                found |= _surely_assigned([earlier])
+            if parent is None:
+                return found
+            if isinstance(parent, gast.For) and isinstance(parent.target, gast.Name):
+                found.add(parent.target.id)
+            node = parent
 
     def materialize(self, var, defined=True):
         """A zero tangent for ``var``: zeros shaped like its value where that value exists
         (so matrix products, reshapes and indexing work on it), else the scalar 0.0."""
-        shaped = var in self.indexed or (defined and self.context.ranks.get(var) != 0)
+        shaped = defined and (var in self.indexed or self.context.ranks.get(var) != 0)
         value = self.zero_like(syntax.name(var)) if shaped else syntax.const(0.0)
         return syntax.assign(self.d(var), value)
 
@@ -435,6 +464,30 @@ def _rank(node, ranks):
 
 def _join(a, b):
     return a if a == b else NONZERO
+
+
+def _loads(tree):
+    return {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load)}
+
+
+def _surely_assigned(statements):
+    """Names every path through ``statements`` assigns (branches: both sides)."""
+    found = set()
+    for stmt in statements:
+        if isinstance(stmt, gast.Assign):
+            found |= {n.id for t in stmt.targets for n in gast.walk(t)
+                      if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        elif isinstance(stmt, gast.If):
+            found |= _surely_assigned(stmt.body) & _surely_assigned(stmt.orelse)
+    return found
+
+
+def _index_positions(statements, parent, positions):
+    for position, stmt in enumerate(statements):
+        positions[id(stmt)] = (statements, position, parent)
+        for field in ("body", "orelse"):
+            _index_positions(getattr(stmt, field, []) or [], stmt, positions)
 
 
 def _upward_exposed(statements):

@@ -267,7 +267,8 @@ def shapes(tree, context, ranks):
     symbols = {}
     for param in context.params:
         rank = ranks.get(param)
-        symbols[param] = "scalar" if rank == 0 else (("param", param) if rank is not None
+        alike = context.same_shape.get(param, param)   # arguments called with equal shapes
+        symbols[param] = "scalar" if rank == 0 else (("param", alike) if rank is not None
                                                      else None)
     assigned = {}
     for node in gast.walk(tree):
