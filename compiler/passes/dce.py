@@ -1,9 +1,10 @@
-"""dce: delete assignments whose values nobody reads.
+"""dce: delete computations whose values nobody needs.
 
-Assumes: assembled derivative functions. Guarantees: no assignment to a plain name that is
-never read, or that is overwritten later in its block before any read, when its value has
-no side effects (arithmetic, indexing, NumPy and runtime calls); no ``x = x``. User calls
-with possible side effects stay. Example::
+Assumes: assembled derivative functions. Guarantees: every remaining statement contributes to
+what the function returns or has an effect outside it: a value is live if a live statement
+reads it (liveness, so a running total that only feeds itself goes, and with it the loop that
+computed it), and assignments overwritten before any read go too; no ``x = x``. Statements
+with possible side effects (calls of user functions, changes to parameters) stay. Example::
 
     _t1 = x * y          (never read)   ->   (deleted)
     dx = _g1
@@ -19,19 +20,99 @@ _PURE_ROOTS = {"np", "rt", "math", "len", "range", "min", "max", "abs", "float",
 def run(function):
     changed = True
     while changed:
-        changed = _sweep(function.body, _used_names(function))
+        changed = _sweep(function.body, _live_names(function))
     return function
 
 
-def _used_names(function):
-    """Names read somewhere other than by their own ``x += ...`` counter updates."""
-    used = set()
-    for node in gast.walk(function):
-        if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
-            used |= {n.id for n in gast.walk(node.value) if isinstance(n, gast.Name)}
-        elif isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
-            used.add(node.id)
-    return used
+def _live_names(function):
+    """Names whose values a live statement reads: returns and effects are live, and so is
+    every statement that defines or changes a live name (with the tests of the branches and
+    loops around it)."""
+    arguments = function.args
+    live = {a.id for a in arguments.args + arguments.kwonlyargs + arguments.posonlyargs}
+    statements = list(_simple_statements(function.body, ()))
+    changed = True
+    while changed:
+        changed = False
+        for stmt, enclosing in statements:
+            if not (_essential(stmt) or _defines(stmt) & live):
+                continue
+            reads = _reads(stmt)
+            for compound in enclosing:
+                reads |= _reads(compound.test if isinstance(compound, (gast.If, gast.While))
+                                else compound.iter)
+            if not reads <= live:
+                live |= reads
+                changed = True
+    return live
+
+
+def _simple_statements(statements, enclosing):
+    for stmt in statements:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            yield from _simple_statements(stmt.body, enclosing + (stmt,))
+            yield from _simple_statements(stmt.orelse, enclosing + (stmt,))
+        else:
+            yield stmt, enclosing
+
+
+def _reads(tree):
+    names = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+             and isinstance(n.ctx, gast.Load)}
+    if isinstance(tree, gast.AugAssign):
+        names |= {n.id for n in gast.walk(tree.target) if isinstance(n, gast.Name)}
+    if isinstance(tree, gast.Assign):
+        for target in tree.targets:
+            if isinstance(target, gast.Subscript):
+                names |= {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+    return names
+
+
+def _defines(stmt):
+    """Names a statement assigns or changes in place."""
+    found = set()
+    if isinstance(stmt, gast.Assign):
+        for target in stmt.targets:
+            base = target
+            while isinstance(base, gast.Subscript):
+                base = base.value
+            found |= {n.id for n in gast.walk(base) if isinstance(n, gast.Name)}
+        found |= _mutated_by_call(stmt.value)
+    elif isinstance(stmt, gast.AugAssign):
+        base = stmt.target
+        while isinstance(base, gast.Subscript):
+            base = base.value
+        if isinstance(base, gast.Name):
+            found.add(base.id)
+    elif isinstance(stmt, gast.Expr):
+        found |= _mutated_by_call(stmt.value)
+    return found
+
+
+def _mutated_by_call(value):
+    """``x.append(v)``, ``x.pop()``, ``rt.add_at(x, ...)`` change the local ``x``."""
+    if not isinstance(value, gast.Call):
+        return set()
+    func = value.func
+    if isinstance(func, gast.Attribute) and func.attr in ("append", "pop") \
+            and isinstance(func.value, gast.Name):
+        return {func.value.id}
+    if syntax.dotted(func) == "rt.add_at" and isinstance(value.args[0], gast.Name):
+        return {value.args[0].id}
+    return set()
+
+
+def _essential(stmt):
+    """Statements kept whatever they compute: results, control, effects outside."""
+    if isinstance(stmt, (gast.Return, gast.Raise, gast.Assert, gast.Break, gast.Continue)):
+        return True
+    if isinstance(stmt, gast.Expr):
+        if _is_marker(stmt):
+            return False
+        return not (_pure(stmt.value) or _mutated_by_call(stmt.value))
+    if isinstance(stmt, gast.Assign):
+        return not (_pure(stmt.value) or _mutated_by_call(stmt.value))
+    return False
 
 
 def _is_marker(stmt):
@@ -51,17 +132,13 @@ def _sweep(statements, used):
         if _overwritten_before_read(stmt, statements[position + 1:]):
             changed = True
             continue
-        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
-                and isinstance(stmt.targets[0], gast.Name) \
-                and stmt.targets[0].id not in used and _pure(stmt.value):
+        if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr)) \
+                and not _essential(stmt) and not _is_marker(stmt) \
+                and not (_defines(stmt) & used):
             changed = True
             continue
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
                 and isinstance(stmt.value, gast.Name) and stmt.value.id == stmt.targets[0].id:
-            changed = True
-            continue
-        if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name) \
-                and stmt.target.id not in used and _pure(stmt.value):
             changed = True
             continue
         for field in ("body", "orelse"):
@@ -70,7 +147,7 @@ def _sweep(statements, used):
                 changed |= _sweep(block, used)
                 if not block:
                     block.append(gast.Pass())
-        if isinstance(stmt, (gast.For, gast.If)) and _empty(stmt.body) \
+        if isinstance(stmt, (gast.For, gast.If, gast.While)) and _empty(stmt.body) \
                 and _empty(getattr(stmt, "orelse", []) or []) \
                 and _pure(stmt.iter if isinstance(stmt, gast.For) else stmt.test):
             changed = True

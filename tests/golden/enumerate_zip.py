@@ -5,7 +5,6 @@ import retrograd.runtime as rt
 def grad_enumerate_zip(u, v):
     _stack_b = []
     _stack_t7 = []
-    s = 0.0
     _t5 = min(len(u), len(v))
     for i in range(_t5):
         a = u[i]
@@ -14,7 +13,6 @@ def grad_enumerate_zip(u, v):
         _t6 = i + 1
         _t7 = _t6 * a
         _stack_t7.append(_t7)
-        s = s + _t7 * b
     ds = 1.0
     du = rt.zeros_like(u)
     dv = rt.zeros_like(v)

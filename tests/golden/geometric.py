@@ -3,10 +3,8 @@
 
 def grad_geometric(x):
     _stack_term = []
-    total = 0.0
     term = 1.0
     for k in range(8):
-        total = total + term
         _stack_term.append(term)
         term = term * x
     dtotal = 1.0
