@@ -36,9 +36,9 @@ def run(tree, context):
     for _ in range(10):
         changed = False
         for name, values in assigned.items():
-            if name in context.params:
-                continue
-            new = _NOTHING
+            # a parameter the body reassigns has the rank of its argument and of every value
+            # assigned to it, or none
+            new = context.param_ranks.get(name) if name in context.params else _NOTHING
             for value in values:
                 new = _join(new, _rank(value, ranks, ints, context))
             if new != ranks.get(name):
@@ -276,15 +276,14 @@ def shapes(tree, context, ranks):
             assigned.setdefault(node.targets[0].id, []).append(node.value)
         elif isinstance(node, gast.For) and isinstance(node.target, gast.Name):
             symbols[node.target.id] = "scalar"
+    initial = dict(symbols)
     for name in assigned:
         if name not in context.params:
             symbols[name] = _NOTHING
     for _ in range(10):
         changed = False
         for name, values in assigned.items():
-            if name in context.params:
-                continue
-            new = _NOTHING
+            new = initial[name] if name in context.params else _NOTHING
             for value in values:
                 new = _join(new, _symbol(value, symbols, ranks, context))
             if ranks.get(name) == 0 and new is not _NOTHING:

@@ -66,16 +66,16 @@ def run(tree, context, helper_names):
                 for stmt in _assignments(loop.body)}
     shape_names = {var: context.names.reserve("_shape" + ("" if var.startswith("_") else "_")
                                               + var)
-                   for var in sorted(dry.shape_reads - dry.value_reads)
-                   if var not in context.params and var in in_loops}
+                   for var in sorted(dry.shape_reads - dry.value_reads) if var in in_loops}
     reads = {stmt: {shape_names.get(v, v) for v in found} for stmt, found in dry.reads.items()}
     extra = {key: list(value) for key, value in dry.residual_assignments.items()}
     for stmt in _assignments(tree.body):
         var = stmt.targets[0].id
         if var in shape_names:
             extra.setdefault(id(stmt), []).append(shape_names[var])
-    save_plan = saves.plan(tree.body, set(context.params), reads, extra, context.names,
-                           context.activity.active)
+    entry_shapes = {shape_names[p] for p in context.params if p in shape_names}
+    save_plan = saves.plan(tree.body, set(context.params) | entry_shapes, reads, extra,
+                           context.names, context.activity.active)
     final = _Reverse(tree, context, save_plan, context.names, helper_names, dry=False)
     final.loops_with_adjoint = dry.loops_with_adjoint
     final.shape_names = shape_names
@@ -168,6 +168,8 @@ class _Reverse:
         preamble += [syntax.assign(v, syntax.const(None)) for v in self.plan.preinit]
         preamble += [syntax.assign(s, gast.List(elts=[], ctx=gast.Load()))
                      for s in self._counter_stacks()]
+        preamble += [syntax.assign(self.shape_names[p], syntax.call("np.shape", [syntax.name(p)]))
+                     for p in self.context.params if p in self.shape_names]
         return Derivative(self.context.name, self.tree.args, preamble, primal, seed, adjoint,
                           output, out_adj, gradients, self.helpers, self.comments)
 
@@ -493,6 +495,8 @@ class _Reverse:
         for contribution in contributions:
             contribution.value = self.without_needless_unbroadcast(
                 contribution, bound, rule, var)
+            contribution.value = self.shape_from_parameter(contribution.value)
+        temps = [self.shape_from_parameter(t) for t in temps]
         out = list(temps)
         for contribution in contributions:
             node = bound[contribution.param]
@@ -535,6 +539,25 @@ class _Reverse:
         if own_shape is not None and own_shape == self.context.shapes.get(var):
             return value.args[0]
         return value
+
+    def shape_from_parameter(self, tree):
+        """``np.shape(t)`` where ``t`` provably has a parameter's shape reads the parameter's
+        shape instead, so ``t`` need not be kept (``np.sum(x * x)``: no ``x * x`` saved)."""
+        shapes, params = self.context.shapes, set(self.context.params)
+
+        class _Rewrite(gast.NodeTransformer):
+            def visit_Call(self, node):
+                self.generic_visit(node)
+                if syntax.dotted(node.func) == "np.shape" and len(node.args) == 1 \
+                        and isinstance(node.args[0], gast.Name):
+                    symbol = shapes.get(node.args[0].id)
+                    if symbol == "scalar":
+                        return gast.Tuple(elts=[], ctx=gast.Load())
+                    if isinstance(symbol, tuple) and symbol[0] == "param" \
+                            and symbol[1] in params and shapes.get(symbol[1]) == symbol:
+                        node.args[0] = syntax.name(symbol[1])
+                return node
+        return _Rewrite().visit(tree)
 
     def rule_for(self, stmt, value):
         """(rule, positional argument nodes, keyword nodes, description) for a right-hand side."""

@@ -9,9 +9,8 @@ def grad_running_mean(v):
     _t2 = len(v)
     for i in range(1, _t2):
         acc[i] = 0.9 * acc[i - 1] + 0.1 * v[i]
-    _t8 = acc ** 2
     # golden_models.py:78  return np.sum(acc ** 2)
-    dacc = 2.0 * acc * np.full(np.shape(_t8), 1.0)
+    dacc = 2.0 * acc * np.full(np.shape(v), 1.0)
     dv = rt.zeros_like(v)
     for i in reversed(range(1, _t2)):
         # golden_models.py:77  acc[i] = 0.9 * acc[i - 1] + 0.1 * v[i]
