@@ -17,6 +17,7 @@ import gast
 
 from ..errors import refuse
 from . import activity as activity_pass
+from . import ranks as ranks_pass
 
 
 def run(tree, context):
@@ -61,8 +62,9 @@ def _alias_pairs(tree, context):
             if isinstance(value, gast.Name) and value.id in context.locals:
                 link(target, value.id, stmt)
             elif isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
-                    and context.ranks.get(value.value.id) not in (0, None):
-                link(target, value.value.id, stmt)      # a view of an array
+                    and context.ranks.get(value.value.id) not in (0, None) \
+                    and _element_rank(value, context) != 0:
+                link(target, value.value.id, stmt)      # a view of an array (not an element)
             elif isinstance(value, (gast.List, gast.Tuple)):
                 for elt in value.elts:
                     if isinstance(elt, gast.Name) and context.ranks.get(elt.id) != 0:
@@ -76,6 +78,13 @@ def _alias_pairs(tree, context):
             if isinstance(arg, gast.Name) and context.ranks.get(arg.id) != 0:
                 link(base, arg.id, stmt, "holds")
     return pairs
+
+
+def _element_rank(subscript, context):
+    """The rank of ``x[index]`` (0 for a single element, which is a copy, not a view)."""
+    ints = {n for n, r in context.ranks.items() if r == 0} | context.kinds.ints
+    return ranks_pass._index(context.ranks.get(subscript.value.id), subscript.slice,
+                             context.ranks, ints)
 
 
 def _in_place_changes(tree, context):

@@ -83,7 +83,8 @@ def _self_assignment(stmt):
         and stmt.targets[0].id == stmt.value.id
 
 
-_PURE_ROOTS = {"np", "rt", "math", "len", "range", "min", "max", "abs", "float", "int"}
+_PURE_ROOTS = {"np", "rt", "math", "len", "range", "min", "max", "abs", "float", "int",
+               "reversed", "slice"}
 
 
 def fold_temporaries(function):

@@ -14,7 +14,8 @@ import gast
 
 from .. import syntax
 
-_PURE_ROOTS = {"np", "rt", "math", "len", "range", "min", "max", "abs", "float", "int"}
+_PURE_ROOTS = {"np", "rt", "math", "len", "range", "min", "max", "abs", "float", "int",
+               "reversed", "slice"}
 
 
 def run(function):
@@ -31,6 +32,11 @@ def _live_names(function):
     arguments = function.args
     live = {a.id for a in arguments.args + arguments.kwonlyargs + arguments.posonlyargs}
     statements = list(_simple_statements(function.body, ()))
+    for node in gast.walk(function):     # loops and branches that stay whatever their body
+        if isinstance(node, (gast.If, gast.While, gast.For)):
+            header = node.iter if isinstance(node, gast.For) else node.test
+            if not _pure(header):
+                live |= _reads(header)
     changed = True
     while changed:
         changed = False
