@@ -374,8 +374,9 @@ class _Forward:
                 found |= _loads(later)
             if parent is None:
                 return found
-            if isinstance(parent, (gast.For, gast.While)):
-                found |= _loads(parent)
+            if isinstance(parent, (gast.For, gast.While)):   # the next iteration reads these
+                found |= _upward_exposed(parent.body) | _loads(
+                    parent.iter if isinstance(parent, gast.For) else parent.test)
             node = parent
 
     def defined_before(self, stmt):
@@ -503,8 +504,11 @@ def _upward_exposed(statements):
             assigned |= both
             continue
         if isinstance(stmt, (gast.For, gast.While)):
-            exposed |= {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
-                        and isinstance(n.ctx, gast.Load)} - assigned
+            header = _loads(stmt.iter if isinstance(stmt, gast.For) else stmt.test)
+            inner = _upward_exposed(stmt.body)
+            if isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name):
+                inner.discard(stmt.target.id)
+            exposed |= (header | inner) - assigned
             continue
         reads = {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
                  and isinstance(n.ctx, gast.Load)}
