@@ -37,28 +37,16 @@ REPORT = "/tmp/report_random_programs.md"
 # program, a forward-mode match skips only its forward check.  Keep the signatures narrow, and
 # delete one when its bug is fixed (its regression case then XPASSes and must be un-marked).
 KNOWN_BUGS = [
-    # BUG-1: `x = x` (a self-assignment) zeroes the gradient of x in reverse mode.
-    ("BUG-1", "reverse", r"gradient of \w+ differs", r"(?m)^\s*(\w+) = \1$"),
-    # BUG-2: forward mode reads tangents of values first assigned inside an inner loop before
-    # they exist (UnboundLocalError) when loops are nested.
-    ("BUG-2", "forward", r"forward mode crashed .*UnboundLocalError",
-     r"(?m)^(\s*)(for|while) .*:\n(\1\s+.*\n)*?\1\s+(for|while) "),
+    # (BUG-1 `x = x`, BUG-2 forward mode on nested loops, BUG-4 false aliasing refusals, BUG-5
+    # helpers called on constants and BUG-7 lost while-loop trip counts are fixed; their
+    # regression cases are plain checks now.)
     # (BUG-3, aliasing through `b = a if c else v`, is only in the regression file (rp-004): the
     # grammar never binds a value that may share memory with another array.)
-    # (BUG-4, a false aliasing refusal of `s *= ...` on a float, is fixed: rp-005.)
     # BUG-6: a value saved for the adjoint as a view of an array (`a[:2]` under np.prod) is
     # overwritten by a later in-place write to that array in a loop where the array is also
     # rebound or updated as a whole (`a += ...`): silently wrong gradient.
     ("BUG-6", "reverse", r"gradient of \w+ differs",
      r"(?m)^(\s{8,})(\w+) (\+|-|\*)?= .*\n(\1.*\n)*?\1\2\[[^\]]+\] (\+|\*)?= "),
-    # BUG-7: the reverse sweep of a `while` loop pops its saves `for _ in range(_n1)` but the
-    # trip counter _n1 is never kept (NameError) when only a save before the loop needs it.
-    ("BUG-7", "reverse", r"reverse mode crashed .*NameError: name '_n\d+' is not defined",
-     r"\bwhile "),
-    # BUG-5: a helper called only on constants is refused ("called on a value that carries a
-    # gradient") when its result is assigned to a variable that is active elsewhere.
-    ("BUG-5", "reverse", r"`h\d+` has no derivative rule and is called on a value that carries",
-     r""),
 ]
 
 

@@ -107,6 +107,8 @@ class _Normalizer:
     def assign_to(self, target, value, out):
         if isinstance(target, gast.Name):
             simple = self.simple(value, out)
+            if isinstance(simple, gast.Name) and simple.id == target.id:
+                return                       # `x = x` does nothing
             if not syntax.is_atom(simple) and target.id in syntax.names_in(simple):
                 temp = self.temp()
                 out.append(syntax.assign(temp, simple))

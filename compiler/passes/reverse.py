@@ -243,7 +243,18 @@ class _Reverse:
         return self.counter_stacks[id(loop)]
 
     def _loop_has_adjoint(self, loop):
-        return self.dry or id(loop) in self.loops_with_adjoint
+        return self.dry or id(loop) in self.loops_with_adjoint or self._saves_inside(loop)
+
+    def _saves_inside(self, loop):
+        """Whether the save plan restores anything inside ``loop`` (then its adjoint loop
+        runs, if only to restore, and needs the trip count)."""
+        plan = self.plan
+        for node in gast.walk(loop):
+            if isinstance(node, gast.stmt) and node is not loop and (
+                    id(node) in plan.push_before or id(node) in plan.push_after
+                    or id(node) in plan.save_part or id(node) in plan.undo_append):
+                return True
+        return False
 
     def primal_for(self, loop):
         self.loop_depth += 1
@@ -463,6 +474,10 @@ class _Reverse:
                 activity_pass.lookup(self.context, value)
             if callee is not None and callee.kind == "nondifferentiable":
                 return []
+            if callee is not None and callee.kind in ("function", "unknown") and not any(
+                    self.activity.is_active(a) for a in list(value.args)
+                    + [k.value for k in value.keywords]):
+                return []        # a call on constants: its result carries no gradient
             if callee is not None and callee.kind == "custom":
                 return self.custom_adjoint(stmt, var, callee, state)
             if callee is not None and callee.kind == "container":
