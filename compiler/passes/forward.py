@@ -63,7 +63,7 @@ class _Forward:
         self.tangent_names = {}
         self.helpers = []
         self.comments = {}
-        self.indexed = _indexed_variables(tree)
+        self.indexed = primitives.indexed_variables(tree)
         self.positions = {}          # id(stmt) -> (block, position, enclosing statement)
         _index_positions(tree.body, None, self.positions)
 
@@ -223,7 +223,7 @@ class _Forward:
                 tangent = self.tangent_of(node, state)
                 if tangent is not None:
                     tangents[param] = tangent
-        ranks = {p: _rank(n, self.context.ranks) for p, n in bound.items()}
+        ranks = {p: primitives.rank(n, self.context.ranks) for p, n in bound.items()}
         ranks = {p: r for p, r in ranks.items() if r is not None}
         if self.context.ranks.get(var) is not None:
             ranks[rule.output] = self.context.ranks[var]
@@ -242,8 +242,8 @@ class _Forward:
                     if self.tangent_of(node, state) is not None)
         if not wrt:
             return [], []
-        ranks = tuple(sorted((p, _rank(n, self.context.ranks)) for p, n in
-                             bound.arguments.items() if _rank(n, self.context.ranks) is not None))
+        ranks = tuple(sorted((p, primitives.rank(n, self.context.ranks)) for p, n in
+                             bound.arguments.items() if primitives.rank(n, self.context.ranks) is not None))
         name = self.helper_names(function, wrt, ranks)
         if not any(u.name == name for u in self.helpers):
             self.helpers.append(HelperUse(function, wrt, name, ranks))
@@ -455,12 +455,6 @@ def tangent_parameters(function, wrt):
     return chosen
 
 
-def _rank(node, ranks):
-    if isinstance(node, gast.Constant):
-        return 0 if isinstance(node.value, (int, float, complex, bool)) else None
-    if isinstance(node, gast.Name):
-        return ranks.get(node.id)
-    return None
 
 
 def _join(a, b):
@@ -525,12 +519,3 @@ def _assigned(statements):
             and isinstance(n.ctx, gast.Store)}
 
 
-def _indexed_variables(tree):
-    found = set()
-    for node in gast.walk(tree):
-        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
-            found.add(node.value.id)
-        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-                and node.func.attr == "append" and isinstance(node.func.value, gast.Name):
-            found.add(node.func.value.id)
-    return found

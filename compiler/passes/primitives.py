@@ -96,3 +96,25 @@ def rule_of(primitive, kind, context, stmt):
 def is_method(call, context):
     func = call.func
     return isinstance(func, gast.Attribute) and syntax.root_name(func) in context.locals
+
+
+def rank(node, ranks):
+    """The number of dimensions of an atom: 0 for numeric constants, else from ``ranks``."""
+    if isinstance(node, gast.Constant):
+        return 0 if isinstance(node.value, (int, float, complex, bool)) else None
+    if isinstance(node, gast.Name):
+        return ranks.get(node.id)
+    return None
+
+
+def indexed_variables(tree):
+    """Variables whose derivative is read or written in parts (``x[i]``, ``x.append(v)``):
+    their zero derivatives must be real containers, not the scalar 0.0."""
+    found = set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
+            found.add(node.value.id)
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                and node.func.attr == "append" and isinstance(node.func.value, gast.Name):
+            found.add(node.func.value.id)
+    return found

@@ -116,7 +116,7 @@ class _Reverse:
         self.helpers = []
         self.comments = {}
         self.kinds = context.kinds
-        self.indexed = _indexed_variables(tree)
+        self.indexed = primitives.indexed_variables(tree)
         self.primal_names = set(context.locals)
         self.loop_depth = 0
         self.loop_depths = _loop_depths(tree.body, 0, {})
@@ -312,9 +312,9 @@ class _Reverse:
         return function, wrt, bound
 
     def _argument_ranks(self, bound):
-        return tuple(sorted((param, _rank(node, self.context.ranks))
+        return tuple(sorted((param, primitives.rank(node, self.context.ranks))
                             for param, node in bound.arguments.items()
-                            if _rank(node, self.context.ranks) is not None))
+                            if primitives.rank(node, self.context.ranks) is not None))
 
     def residual(self, stmt):
         if id(stmt) not in self.residual_names:
@@ -500,7 +500,7 @@ class _Reverse:
                     wanted.add(param)
             elif self.activity.is_active(node):
                 wanted.add(param)
-        known = {param: _rank(node, self.context.ranks) for param, node in bound.items()}
+        known = {param: primitives.rank(node, self.context.ranks) for param, node in bound.items()}
         known = {param: rank for param, rank in known.items() if rank is not None}
         if self.context.ranks.get(var) is not None:
             known[rule.output] = self.context.ranks[var]
@@ -545,8 +545,8 @@ class _Reverse:
         ranks = self.context.ranks
         others = [node for param, node in bound.items()   # everything that may broadcast
                   if param != contribution.param and param != rule.vararg]
-        other_ranks = [_rank(node, ranks) for node in others]
-        own = _rank(bound[contribution.param], ranks)
+        other_ranks = [primitives.rank(node, ranks) for node in others]
+        own = primitives.rank(bound[contribution.param], ranks)
         if (others and all(r == 0 for r in other_ranks)) or (own == 0 and ranks.get(var) == 0):
             return value.args[0]
         node = bound[contribution.param]
@@ -924,12 +924,6 @@ def _index_value(index):
     return index
 
 
-def _rank(node, ranks):
-    if isinstance(node, gast.Constant):
-        return 0 if isinstance(node.value, (int, float, complex, bool)) else None
-    if isinstance(node, gast.Name):
-        return ranks.get(node.id)
-    return None
 
 
 def _loop_depths(statements, depth, found):
@@ -955,15 +949,4 @@ def _walk_same(stmt):
             yield from _walk_same(child)
 
 
-def _indexed_variables(tree):
-    """Variables whose adjoint receives parts (``x[i]`` read, ``append``): they need real
-    zero containers, not a scalar 0.0."""
-    found = set()
-    for node in gast.walk(tree):
-        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
-            found.add(node.value.id)
-        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-                and node.func.attr == "append" and isinstance(node.func.value, gast.Name):
-            found.add(node.func.value.id)
-    return found
 

@@ -125,43 +125,40 @@ def is_nondifferentiable(obj):
 
 
 def parse_rule(template):
-    """Turn a template function into a Rule."""
+    """Turn an adjoint template function into a Rule."""
+    names, rest = _parse_template(template, lead=2)    # (dz, z, *params)
+    return Rule(template.__name__, rest["params"], rest["defaults"], rest["vararg"], names[1],
+                names[0], rest["body"], rest["source"], rest["family"],
+                keyword_only=rest["keyword_only"])
+
+
+def _parse_template(template, lead):
+    """(the ``lead`` leading parameter names, the rest of what a Rule needs) of a template."""
     source = textwrap.dedent(inspect.getsource(template))
     tree = gast.parse(source).body[0]
     args = tree.args
     names = [a.id for a in args.args]
-    cotangent, output, params = names[0], names[1], names[2:]
+    params = names[lead:]
     defaults = dict(zip(params[len(params) - len(args.defaults):], args.defaults))
     for arg, default in zip(args.kwonlyargs, args.kw_defaults):
         params.append(arg.id)
         if default is not None:
             defaults[arg.id] = default
-    vararg = args.vararg.id if args.vararg is not None else None
     body = [s for s in tree.body
             if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant))]
-    family = template.__module__.rsplit(".", 1)[-1]
-    return Rule(template.__name__, params, defaults, vararg, output, cotangent, body, source,
-                family, keyword_only=tuple(a.id for a in args.kwonlyargs))
+    return names[:lead], {
+        "params": params, "defaults": defaults, "body": body, "source": source,
+        "vararg": args.vararg.id if args.vararg is not None else None,
+        "family": template.__module__.rsplit(".", 1)[-1],
+        "keyword_only": tuple(a.id for a in args.kwonlyargs)}
 
 
 def parse_tangent(template):
     """Turn a tangent template function into a Rule (``cotangent`` is None)."""
-    source = textwrap.dedent(inspect.getsource(template))
-    tree = gast.parse(source).body[0]
-    args = tree.args
-    names = [a.id for a in args.args]
-    output, params = names[0], names[1:]
-    defaults = dict(zip(params[len(params) - len(args.defaults):], args.defaults))
-    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
-        params.append(arg.id)
-        if default is not None:
-            defaults[arg.id] = default
-    vararg = args.vararg.id if args.vararg is not None else None
-    body = [s for s in tree.body
-            if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant))]
-    family = template.__module__.rsplit(".", 1)[-1]
-    return Rule(template.__name__, params, defaults, vararg, output, None, body, source, family,
-                keyword_only=tuple(a.id for a in args.kwonlyargs))
+    names, rest = _parse_template(template, lead=1)    # (z, *params)
+    return Rule(template.__name__, rest["params"], rest["defaults"], rest["vararg"], names[0],
+                None, rest["body"], rest["source"], rest["family"],
+                keyword_only=rest["keyword_only"])
 
 
 def instantiate_tangent(rule, bound, output, tangents, fresh, ranks=None):
