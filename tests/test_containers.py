@@ -699,6 +699,47 @@ def test_setitem_through_alias_is_refused_with_location():
     assert caught.value.filename.endswith("test_containers.py") and caught.value.lineno
 
 
+def alias_through_conditional(x, v):
+    a = v * 1.0
+    b = a if x > 0.0 else v      # b may be a, and a is then changed under it
+    a[0] = x
+    return np.sum(b)
+
+
+def view_of_either(x, v):
+    a = v * 1.0
+    a[0:1] = a[:1] if x > 0.0 else v[:1]     # the right side may view a or v, never both
+    return np.sum(a * a) + x
+
+
+def test_setitem_through_conditional_alias_is_refused():
+    # the alias is made by a conditional expression (a chain `b = _t`, `_t = a` after ANF):
+    # once differentiated silently wrong (dx 0 instead of 1)
+    with pytest.raises(rg.DifferentiationError, match="same object as `b`") as caught:
+        rg.grad(alias_through_conditional, wrt=(0, 1))(0.5, V5.copy())
+    assert caught.value.lineno == alias_through_conditional.__code__.co_firstlineno + 3
+    assert "b = np.copy(...)" in str(caught.value)
+
+
+def test_value_that_may_view_either_of_two_arrays_does_not_join_them():
+    for x in (0.5, -0.5):
+        check_gradient(view_of_either, x, V5.copy(), wrt=(0, 1))
+
+
+def view_saved_across_rebinding(x, v):
+    a = v * x
+    for i in range(3):
+        a += v                       # a new array each step (a = a + v after normalisation)
+        a[i] = np.prod(a[:2])        # np.prod's adjoint reads the view a[:2] of that array
+    return np.sum(a * a)
+
+
+def test_saved_view_of_an_array_rebound_in_a_loop():
+    # the in-place restore of a[i] must reach the array the view was taken from, not the
+    # newest one bound to `a` (once silently wrong: rp-008)
+    check_gradient(view_saved_across_rebinding, 1.09, V5.copy(), wrt=(0, 1))
+
+
 def swap_elements(v):
     y = v * 1.0
     y[0], y[1] = y[1], y[0] * 2.0

@@ -45,11 +45,7 @@ KNOWN_BUGS = [
     # regression cases are plain checks now.)
     # (BUG-3, aliasing through `b = a if c else v`, is only in the regression file (rp-004): the
     # grammar never binds a value that may share memory with another array.)
-    # BUG-6: a value saved for the adjoint as a view of an array (`a[:2]` under np.prod) is
-    # overwritten by a later in-place write to that array in a loop where the array is also
-    # rebound or updated as a whole (`a += ...`): silently wrong gradient.
-    ("BUG-6", "reverse", r"gradient of \w+ differs",
-     r"(?m)^(\s{8,})(\w+) (\+|-|\*)?= .*\n(\1.*\n)*?\1\2\[[^\]]+\] (\+|\*)?= "),
+    # (BUG-6, a saved view of an array rebound in a loop and restored in place, is fixed.)
 ]
 
 

@@ -25,11 +25,9 @@ def run(tree, context):
     order = {id(stmt): position for position, stmt in enumerate(_statements(tree.body))}
     reads = _reads(tree)
     for stmt, name, how in _in_place_changes(tree, context):
-        for partner, origin, relation in pairs.get(name, []):
+        for partner, origin, relation in _sharing(name, pairs, order[id(stmt)], order):
             if how == "append" and relation != "same":
                 continue     # appending to a list does not change the values it holds
-            if order[id(origin)] >= order[id(stmt)]:
-                continue     # the names share an object only from a later statement on
             if _read_after(partner, stmt, reads, order):
                 line = getattr(origin, "lineno", "?")
                 raise refuse(
@@ -37,8 +35,9 @@ def run(tree, context):
                     f"`{name}` is changed in place here, but it is the same object as "
                     f"`{partner}` (line {line}), which is also used: retrograd cannot follow "
                     "a change through two names",
-                    f"make a copy (`{name} = {partner}.copy()`), or write `{name} = {name} + ...`"
-                    " instead of changing it in place")
+                    f"copy where the two names start to share the object (line {line}, e.g. "
+                    f"`{_copy_hint(origin)}`), or write `{name} = {name} + ...` instead of "
+                    "changing it in place")
     _check_mutating_calls(tree, context)
     return tree
 
@@ -51,8 +50,8 @@ def _alias_pairs(tree, context):
         if a == b:
             return
         back = {"same": "same", "holds": "held"}[relation]
-        pairs.setdefault(a, []).append((b, stmt, relation))
-        pairs.setdefault(b, []).append((a, stmt, back))
+        pairs.setdefault(a, []).append((b, stmt, relation, "up"))     # a was taken from b
+        pairs.setdefault(b, []).append((a, stmt, back, "down"))
 
     for stmt in _statements(tree.body):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
@@ -78,6 +77,50 @@ def _alias_pairs(tree, context):
             if isinstance(arg, gast.Name) and context.ranks.get(arg.id) != 0:
                 link(base, arg.id, stmt, "holds")
     return pairs
+
+
+def _copy_hint(origin):
+    """``b = a.copy()`` for the statement ``b = a`` that made two names share an object."""
+    target = origin.targets[0].id if isinstance(origin, gast.Assign) \
+        and isinstance(origin.targets[0], gast.Name) else None
+    if target is None or target.startswith("_"):
+        return "np.copy(...)"          # a temporary of the compiler's: no name to show
+    if isinstance(origin.value, gast.Name) and not origin.value.id.startswith("_"):
+        return f"{target} = {origin.value.id}.copy()"
+    return f"{target} = np.copy(...)"
+
+
+def _sharing(name, pairs, before, order):
+    """(other name, statement that linked it, relation) for every name that may be the same
+    object as ``name`` through links made before position ``before``: the names it was taken
+    from (``name = t``, ``t = a``: the chain a conditional expression leaves after ANF), and
+    every name taken from those in turn. A name taken from either of two objects (``t = a if
+    c else v``) links each of them to ``t``, not ``a`` to ``v``."""
+    def linked(current, direction):
+        for partner, origin, relation, way in pairs.get(current, []):
+            if order[id(origin)] < before and way == direction:
+                yield partner, origin, relation
+
+    found, seen = [], {name}
+
+    def walk(starts, direction):
+        frontier = list(starts)
+        while frontier:
+            for partner, origin, relation in linked(frontier.pop(), direction):
+                if relation == "same" and partner not in seen:
+                    seen.add(partner)
+                    found.append((partner, origin, relation))
+                    frontier.append(partner)
+
+    walk([name], "up")                               # what `name` was taken from
+    walk([name] + [p for p, _, _ in found], "down")   # and everything taken from those
+    for member in [name] + [p for p, _, _ in found]:
+        for direction in ("up", "down"):
+            for partner, origin, relation in linked(member, direction):
+                if relation != "same" and partner not in seen:
+                    seen.add(partner)                # a list holding one of them
+                    found.append((partner, origin, relation))
+    return found
 
 
 def _element_rank(subscript, context):

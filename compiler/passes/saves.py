@@ -84,7 +84,13 @@ def plan(body, params, adjoint_reads, extra_assignments, names, active=frozenset
         for site in sites:
             if site is first:
                 continue      # nothing to overwrite yet
-            relevant = view_readers if site.kind in ("setitem", "append") else readers
+            if site.kind in ("setitem", "append"):
+                relevant = view_readers
+            elif var in mutated:
+                # a view restored in place must find its own array under the name again
+                relevant = readers + view_readers
+            else:
+                relevant = readers
             if not any(_may_read_before(reader, site, walker) for reader in relevant):
                 continue      # no adjoint needs the value this statement overwrites
             if site.kind == "assign":
