@@ -150,16 +150,17 @@ def _temporary_definition(stmt, loads, stores):
 
 
 def _uses(stmt, name):
-    """How many times ``stmt`` reads ``name`` where a substitution may go (not in bodies)."""
-    return sum(1 for part in _substitutable_parts(stmt) for n in gast.walk(part)
-               if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)) \
-        + (0 if not isinstance(stmt, (gast.If, gast.For, gast.While)) else sum(
-            1 for field in ("body", "orelse") for s in getattr(stmt, field, [])
-            for n in gast.walk(s) if isinstance(n, gast.Name) and n.id == name))
+    """How many times ``stmt`` (with the blocks and the test it holds) mentions ``name``;
+    a substitution happens only where ``_substitutable_parts`` allows."""
+    return sum(1 for n in gast.walk(stmt) if isinstance(n, gast.Name) and n.id == name)
 
 
 def _substitutable_parts(stmt):
-    if isinstance(stmt, (gast.If, gast.While)):
+    """The parts of ``stmt`` evaluated once, when control reaches it. Not a ``while`` test:
+    it runs again after every iteration, when what the temporary read may have changed."""
+    if isinstance(stmt, gast.While):
+        return []
+    if isinstance(stmt, gast.If):
         return [stmt.test]
     if isinstance(stmt, gast.For):
         return [stmt.iter]
@@ -169,6 +170,11 @@ def _substitutable_parts(stmt):
 def _substitute(stmt, name, value):
     import copy as _copy
     for part in _substitutable_parts(stmt):
+        if isinstance(part, gast.Name) and part.id == name and part is not stmt:
+            # the whole test or iterable: ``if _t1:``, ``for i in _t1:``
+            setattr(stmt, "iter" if isinstance(stmt, gast.For) else "test",
+                    _copy.deepcopy(value))
+            return True
         for node in gast.walk(part):
             for field, child in gast.iter_fields(node):
                 if isinstance(child, gast.Name) and child.id == name \

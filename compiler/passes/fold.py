@@ -1,12 +1,17 @@
 """fold: evaluate arithmetic on constants at compile time.
 
 Assumes: assembled derivative functions. Guarantees: no operator applied to two numeric
-constants, and no negated constant, remains; operands that are not constants are never
-touched (so no object identity or dtype changes). Example::
+constants, and no negated constant, remains -- except a negative base of ``**``, kept as a
+negation so it prints as ``(-1.0) ** k`` (a constant ``-1.0`` there prints as ``-1.0 ** k``,
+which Python reads as ``-(1.0 ** k)``); operands that are not constants are never touched
+(so no object identity or dtype changes); an integer power too large to compute quickly
+(``2 ** 10 ** 10``) is left for run time. Example::
 
     dx = 2.0 * x * (1.0 * 3.0)   ->   dx = 2.0 * x * 3.0
     y = x ** (2 - 1)             ->   y = x ** 1
+    y = -(1.0) ** k              ->   y = (-1.0) ** k
 """
+import math
 import operator
 
 import gast
@@ -25,7 +30,8 @@ class _Fold(gast.NodeTransformer):
     def visit_BinOp(self, node):
         self.generic_visit(node)
         apply = _BINARY.get(type(node.op))
-        if apply is not None and _number(node.left) and _number(node.right):
+        if apply is not None and _number(node.left) and _number(node.right) \
+                and not _huge_power(node):
             try:
                 value = apply(node.left.value, node.right.value)
             except (ArithmeticError, ValueError):
@@ -33,6 +39,10 @@ class _Fold(gast.NodeTransformer):
             if isinstance(value, (int, float)) and not isinstance(value, bool) \
                     and abs(value) < 1e15:
                 return gast.Constant(value=value, kind=None)
+        if isinstance(node.op, gast.Pow) and _number(node.left) \
+                and math.copysign(1.0, node.left.value) < 0:
+            node.left = gast.UnaryOp(op=gast.USub(),
+                                     operand=gast.Constant(value=-node.left.value, kind=None))
         return node
 
     def visit_UnaryOp(self, node):
@@ -40,6 +50,16 @@ class _Fold(gast.NodeTransformer):
         if isinstance(node.op, gast.USub) and _number(node.operand):
             return gast.Constant(value=-node.operand.value, kind=None)
         return node
+
+
+def _huge_power(node):
+    """An integer power too large to fold anyway, whose exact value Python would spend
+    unbounded time and memory computing (``2 ** 10 ** 10``)."""
+    base, exponent = node.left.value, node.right.value
+    if not (isinstance(node.op, gast.Pow) and isinstance(base, int)
+            and isinstance(exponent, int)):
+        return False
+    return abs(base) > 1 and exponent * math.log2(abs(base)) > 64
 
 
 def _number(node):
