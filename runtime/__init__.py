@@ -9,3 +9,4 @@ from .core import (DifferentiationError, add, add_at, copy, like, reduce_like,  
 from .linalg import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
+from . import batch  # noqa: F401,E402  (rt.batch.*: helpers of batched tangent code)

@@ -10,18 +10,31 @@ when the code indexes it). Example::
 
     y = np.sin(x)            y = np.sin(x)
                      ->      dy = dx * np.cos(x)
+
+Batched (``batched=True``): every tangent carries a leading axis of ``K`` directions, ``dx``
+of shape ``(K,) + np.shape(x)``, built from the batched rules of ``retrograd.rules``; reads
+and writes of parts become ``dx[:, i]``, zeros ``rt.batch.zeros_like(x, _k)``. A primitive
+without a batched rule raises ``Unbatchable`` (the API then makes one pass per direction)::
+
+    y = x[i] * w             _t1 = x[i]
+                     ->      d_t1 = dx[:, i]
+                             y = _t1 * w
+                             dy = d_t1 * w
 """
 import copy
 import dataclasses
 import inspect
 import itertools
+import operator
 
 import gast
 
 from .. import rules, syntax
 from ..errors import refuse
+from ..rules import Unbatchable  # noqa: F401 - raised here, caught by the API
 from . import activity as activity_pass
 from . import primitives, resolve
+from . import ranks as ranks_pass
 
 ZERO, NONZERO, OWNED = "zero", "nonzero", "owned"   # OWNED: an array no other name refers to
 _COMMENT_SERIAL = itertools.count()
@@ -48,13 +61,16 @@ class Tangent:
     comments: dict
 
 
-def run(tree, context, helper_names):
-    """``helper_names(function, wrt, ranks) -> name`` names helpers' tangent functions."""
-    return _Forward(tree, context, helper_names).generate()
+def run(tree, context, helper_names, batched=False):
+    """``helper_names(function, wrt, ranks) -> name`` names helpers' tangent functions;
+    ``batched`` writes code for tangents with a leading axis of directions."""
+    return _Forward(tree, context, helper_names, batched).generate()
 
 
 class _Forward:
-    def __init__(self, tree, context, helper_names):
+    def __init__(self, tree, context, helper_names, batched=False):
+        self.batched = batched
+        self.size_name = None        # batched code: the name of the number of directions
         self.tree = tree
         self.context = context
         self.varied = context.activity.varied
@@ -64,6 +80,7 @@ class _Forward:
         self.helpers = []
         self.comments = {}
         self.indexed = primitives.indexed_variables(tree)
+        self.written = _written_in_parts(tree)
         self.positions = {}          # id(stmt) -> (block, position, enclosing statement)
         _index_positions(tree.body, None, self.positions)
 
@@ -94,7 +111,12 @@ class _Forward:
         if isinstance(output, gast.Name) and state.get(output.id, ZERO) != ZERO:
             output_tangent = syntax.name(self.d(output.id))
         else:
-            output_tangent = syntax.call("rt.zeros_like", [copy.deepcopy(output)])
+            output_tangent = self.zero_like(output)
+        if self.size_name is not None:
+            first = self.context.wrt[0]
+            measure = "len" if self.known_array(first) else "rt.batch.size"
+            body.insert(0, syntax.assign(self.size_name, syntax.call(
+                measure, [syntax.name(chosen[first])])))
         return Tangent(self.context.name, self.tree.args, tangent_params, body, output,
                        output_tangent, self.helpers, self.comments)
 
@@ -164,7 +186,97 @@ class _Forward:
         return None
 
     def zero_like(self, node):
+        if self.batched:
+            return syntax.call("rt.batch.zeros_like", [copy.deepcopy(node),
+                                                       syntax.name(self.batch_size())])
         return syntax.call("rt.zeros_like", [copy.deepcopy(node)])
+
+    # --- batched tangents --------------------------------------------------------------
+
+    def batch_size(self):
+        if self.size_name is None:
+            self.size_name = self.names.fresh("_k")
+        return self.size_name
+
+    def known_array(self, var):
+        """Whether ``var`` surely holds a number or an array (not a list, tuple or dict)."""
+        return self.context.ranks.get(var) is not None
+
+    def is_container(self, node):
+        kinds = self.context.kinds
+        return isinstance(node, (gast.List, gast.Tuple, gast.Dict)) or (
+            isinstance(node, gast.Name) and kinds is not None
+            and kinds.kinds.get(node.id) in ("list", "tuple", "dict"))
+
+    def batched_index(self, base, index):
+        """``index`` with a leading ``:`` for the directions, where that reads or writes the
+        same part of every direction (else None: a run-time helper decides)."""
+        if not (isinstance(base, gast.Name) and self.known_array(base.id)):
+            return None
+        kinds = self.context.kinds
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        groups = []       # positions of integer and array parts: NumPy moves a split group
+        for position, part in enumerate(parts):
+            if isinstance(part, gast.Slice) or (isinstance(part, gast.Constant)
+                                                and part.value in (None, Ellipsis)):
+                continue
+            if kinds.basic_index(part):
+                groups.append((position, False))
+            elif isinstance(part, gast.Name) and self.known_array(part.id) \
+                    or isinstance(part, (gast.List, gast.Constant)):
+                groups.append((position, True))
+            else:
+                return None     # perhaps a tuple of indices
+        if any(is_array for _, is_array in groups):
+            positions = [p for p, _ in groups]
+            if positions != list(range(positions[0], positions[0] + len(positions))):
+                return None
+        return gast.Tuple(elts=[gast.Slice(lower=None, upper=None, step=None)]
+                          + [copy.deepcopy(p) for p in parts], ctx=gast.Load())
+
+    def batched_read(self, base, index, tangent):
+        if self.is_container(base):
+            return gast.Subscript(value=tangent, slice=copy.deepcopy(index), ctx=gast.Load())
+        where = self.batched_index(base, index)
+        if where is None:
+            read = syntax.call("rt.batch.getitem", [tangent, _index_value(index)])
+        else:
+            read = gast.Subscript(value=tangent, slice=where, ctx=gast.Load())
+        # One element is a number, a copy; its batched tangent is a view of the directions,
+        # which a later write into the array would change: copy it.
+        result_rank = ranks_pass._index(self.context.ranks.get(base.id), index,
+                                        self.context.ranks, self.context.kinds.ints)
+        if base.id in self.written and (result_rank is None or result_rank == 0):
+            read = syntax.call("rt.copy", [read])
+        return read
+
+    def batched_write(self, base, index, value, value_tangent):
+        """``dx[:, index] = dv`` (or a helper where shapes are known only at run time)."""
+        tangent = syntax.name(self.d(base.id))
+        if self.is_container(base):
+            where = copy.deepcopy(index)
+        else:
+            where = self.batched_index(base, index)
+            slot = ranks_pass._index(self.context.ranks.get(base.id), index,
+                                     self.context.ranks, self.context.kinds.ints)
+            if where is None or slot is None or slot != primitives.rank(
+                    value, self.context.ranks):
+                return syntax.assign(self.d(base.id), syntax.call("rt.batch.setitem", [
+                    tangent, _index_value(index), value_tangent]))
+        return gast.Assign(targets=[gast.Subscript(value=tangent, slice=where,
+                                                   ctx=gast.Store())],
+                           value=value_tangent, type_comment=None)
+
+    def batch_rule(self, primitive, stmt):
+        """The batched rule of a primitive, or ``Unbatchable``."""
+        tables = {"function": rules.BATCH_TANGENTS, "method": rules.BATCH_TANGENT_METHODS,
+                  "attribute": rules.BATCH_TANGENT_ATTRIBUTES}
+        key = id(primitive.key) if primitive.table == "function" else primitive.key
+        rule = tables[primitive.table].get(key)
+        if rule is None:
+            raise Unbatchable(f"{primitive.what} has no batched tangent rule "
+                              f"(line {getattr(stmt, 'lineno', '?')})")
+        return rule
 
     def terms(self, stmt, var, value, state):
         """(terms of the tangent of ``var``, statements computing temporaries)."""
@@ -200,17 +312,33 @@ class _Forward:
             if callee.kind == "function":
                 return self.helper_call(stmt, var, value, callee, state)
             if callee.kind == "custom":
+                if self.batched:
+                    raise Unbatchable(f"`{callee.text}` has a user tangent rule")
                 return self.custom_call(stmt, var, value, callee, state)
             if callee.kind == "container":
                 tangent = self.tangent_of(value.args[0], state) if value.args else None
-                return ([syntax.call(syntax.name(callee.text), [tangent])]
-                        if tangent is not None else []), []
+                if tangent is None:
+                    return [], []
+                if self.batched and not self.is_container(value.args[0]):
+                    return [syntax.call("rt.batch.container", [
+                        syntax.name(callee.text), tangent, copy.deepcopy(value.args[0])])], []
+                return [syntax.call(syntax.name(callee.text), [tangent])], []
         primitive = primitives.describe(stmt, value, self.context)
         rule = primitives.rule_of(primitive, "tangent", self.context, stmt)
+        if self.batched and primitive.key is operator.getitem:
+            tangent = self.tangent_of(primitive.args[0], state)
+            return ([self.batched_read(primitive.args[0], primitive.args[1], tangent)]
+                    if tangent is not None else []), []
         try:
             bound = rules.bind(rule, primitive.args, primitive.keywords)
         except rules.BindingError as exc:
             raise refuse(self.context, stmt, f"{primitive.what}: {exc}") from None
+        if self.batched:
+            rule = self.batch_rule(primitive, stmt)
+            try:
+                bound = rules.bind(rule, primitive.args, primitive.keywords)
+            except rules.BindingError as exc:
+                raise Unbatchable(f"{primitive.what}: {exc}") from None
         tangents = {}
         for param, node in bound.items():
             if param == rule.vararg:
@@ -227,9 +355,24 @@ class _Forward:
         ranks = {p: r for p, r in ranks.items() if r is not None}
         if self.context.ranks.get(var) is not None:
             ranks[rule.output] = self.context.ranks[var]
+        if not self.batched:
+            temps, terms = rules.instantiate_tangent(rule, bound, syntax.name(var), tangents,
+                                                     self.names.fresh, ranks)
+            return terms, temps
+        converted = []
+        if rule.batch == "template":     # lists of tangents passed as arrays become arrays
+            for param, tangent in list(tangents.items()):
+                node = bound[param]
+                if param not in rule.sequences and param != rule.vararg and not (
+                        isinstance(node, gast.Name) and self.known_array(node.id)):
+                    stacked = self.names.fresh("_b")
+                    converted.append(syntax.assign(stacked, syntax.call(
+                        "rt.batch.array", [tangent])))
+                    tangents[param] = syntax.name(stacked)
+        batch = rules.Batch(zeros=self.zero_like, size=self.batch_size)
         temps, terms = rules.instantiate_tangent(rule, bound, syntax.name(var), tangents,
-                                                 self.names.fresh, ranks)
-        return terms, temps
+                                                 self.names.fresh, ranks, batch)
+        return terms, converted + temps
 
     def helper_call(self, stmt, var, value, callee, state):
         function = callee.obj
@@ -294,6 +437,9 @@ class _Forward:
             state[base] = OWNED
         new_value = value_tangent if value_tangent is not None else \
             self.zero_like(stmt.value)
+        if self.batched:
+            code.append(self.batched_write(target.value, target.slice, stmt.value, new_value))
+            return code
         code.append(gast.Assign(targets=[gast.Subscript(value=syntax.name(self.d(base)),
                                                         slice=copy.deepcopy(target.slice),
                                                         ctx=gast.Store())],
@@ -336,6 +482,10 @@ class _Forward:
             code.append(syntax.assign(self.d(base), syntax.call(
                 "rt.copy", [syntax.name(self.d(base))])))
         state[base] = OWNED
+        if self.batched:
+            code.append(syntax.assign(self.d(base), syntax.call("rt.batch.add_at", [
+                syntax.name(self.d(base)), _index_value(call.args[1]), tangent])))
+            return code
         code.append(gast.Expr(value=syntax.call("rt.add_at", [
             syntax.name(self.d(base)), copy.deepcopy(call.args[1]), tangent])))
         return code
@@ -397,7 +547,8 @@ class _Forward:
     def materialize(self, var, defined=True):
         """A zero tangent for ``var``: zeros shaped like its value where that value exists
         (so matrix products, reshapes and indexing work on it), else the scalar 0.0."""
-        shaped = defined and (var in self.indexed or self.context.ranks.get(var) != 0)
+        shaped = defined and (var in self.indexed or self.context.ranks.get(var) != 0
+                              or self.batched)
         value = self.zero_like(syntax.name(var)) if shaped else syntax.const(0.0)
         return syntax.assign(self.d(var), value)
 
@@ -407,10 +558,11 @@ class _Forward:
         for _ in range(5):
             trial = dict(top)
             saved = copy.deepcopy(self.names.__dict__), dict(self.tangent_names), \
-                dict(self.comments), list(self.helpers)
+                dict(self.comments), list(self.helpers), self.size_name
             self.block(stmt.body, trial)
             self.names.__dict__ = saved[0]
             self.tangent_names, self.comments, self.helpers = saved[1], saved[2], saved[3]
+            self.size_name = saved[4]
             new_top = {var: _join(top.get(var, ZERO), trial.get(var, ZERO))
                        for var in set(top) | set(trial)}
             if new_top == top:
@@ -437,6 +589,30 @@ class _Forward:
 
 
 _PRIMAL = object()   # marks "emit the primal statement here"
+
+
+def _written_in_parts(tree):
+    """Variables whose elements are assigned (``x[i] = v``, ``rt.add_at(x, i, v)``)."""
+    found = set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript) \
+                and isinstance(node.targets[0].value, gast.Name):
+            found.add(node.targets[0].value.id)
+        if isinstance(node, gast.Call) and syntax.dotted(node.func) == "rt.add_at" \
+                and node.args and isinstance(node.args[0], gast.Name):
+            found.add(node.args[0].id)
+    return found
+
+
+def _index_value(index):
+    """An index as a value to pass to a function: ``1:`` becomes ``slice(1, None)``."""
+    if isinstance(index, gast.Slice):
+        return syntax.call("slice", [copy.deepcopy(part) if part is not None else
+                                     syntax.const(None)
+                                     for part in (index.lower, index.upper, index.step)])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[_index_value(e) for e in index.elts], ctx=gast.Load())
+    return copy.deepcopy(index)
 
 
 def tangent_parameters(function, wrt):

@@ -20,7 +20,7 @@ def concatenate_sequences_adjoint(dz, z, x, y):
     dy = list(dz[len(x):])
 
 
-@tangent(concatenate_sequences, zeros_for_missing=True)
+@tangent(concatenate_sequences, zeros_for_missing=True, batch="same")
 def concatenate_sequences_tangent(z, x, y):
     dz = list(dx) + list(dy)
 

@@ -12,7 +12,7 @@ import numpy as np
 
 import retrograd.runtime as runtime
 
-from . import adjoint, tangent
+from . import adjoint, batch_tangent, tangent
 
 # Written so that the generated code names numpy `np` and the runtime `rt`.
 rt = None
@@ -43,6 +43,18 @@ def add_tangent(z, x, y):
         dz = rt.broadcast_like(dy, z)
 
 
+@batch_tangent(operator.add, np.add)
+def add_batch(z, x, y):
+    if np.ndim(y) == 0:
+        dz = dx
+    else:
+        dz = rt.batch.broadcast_like(dx, z)
+    if np.ndim(x) == 0:
+        dz = dy
+    else:
+        dz = rt.batch.broadcast_like(dy, z)
+
+
 @adjoint(operator.sub, np.subtract)
 def subtract(dz, z, x, y):
     dx = rt.unbroadcast(dz, x)
@@ -61,13 +73,25 @@ def subtract_tangent(z, x, y):
         dz = -rt.broadcast_like(dy, z)
 
 
+@batch_tangent(operator.sub, np.subtract)
+def subtract_batch(z, x, y):
+    if np.ndim(y) == 0:
+        dz = dx
+    else:
+        dz = rt.batch.broadcast_like(dx, z)
+    if np.ndim(x) == 0:
+        dz = -dy
+    else:
+        dz = -rt.batch.broadcast_like(dy, z)
+
+
 @adjoint(operator.mul, np.multiply)
 def multiply(dz, z, x, y):
     dx = rt.unbroadcast(dz * y, x)
     dy = rt.unbroadcast(dz * x, y)
 
 
-@tangent(operator.mul, np.multiply)
+@tangent(operator.mul, np.multiply, batch="lift")
 def multiply_tangent(z, x, y):
     dz = dx * y
     dz = x * dy
@@ -79,7 +103,7 @@ def divide(dz, z, x, y):
     dy = rt.unbroadcast(-dz * z / y, y)
 
 
-@tangent(operator.truediv, np.divide, np.true_divide)
+@tangent(operator.truediv, np.divide, np.true_divide, batch="lift")
 def divide_tangent(z, x, y):
     dz = dx / y
     dz = -dy * z / y
@@ -90,7 +114,7 @@ def negative(dz, z, x):
     dx = -dz
 
 
-@tangent(operator.neg, np.negative)
+@tangent(operator.neg, np.negative, batch="lift")
 def negative_tangent(z, x):
     dz = -dx
 
@@ -100,7 +124,7 @@ def positive(dz, z, x):
     dx = dz
 
 
-@tangent(operator.pos, np.positive)
+@tangent(operator.pos, np.positive, batch="lift")
 def positive_tangent(z, x):
     dz = dx
 
@@ -119,7 +143,7 @@ def power(dz, z, x, y):
         dy = rt.unbroadcast(dz * z * np.log(np.where(x == 0, 1.0, x)), y)
 
 
-@tangent(operator.pow, np.power, np.float_power, math.pow)
+@tangent(operator.pow, np.power, np.float_power, math.pow, batch="lift")
 def power_tangent(z, x, y):
     if y == 2:
         dz = 2.0 * x * dx
@@ -138,7 +162,7 @@ def sin(dz, z, x):
     dx = dz * np.cos(x)
 
 
-@tangent(np.sin, math.sin)
+@tangent(np.sin, math.sin, batch="lift")
 def sin_tangent(z, x):
     dz = dx * np.cos(x)
 
@@ -148,7 +172,7 @@ def cos(dz, z, x):
     dx = -dz * np.sin(x)
 
 
-@tangent(np.cos, math.cos)
+@tangent(np.cos, math.cos, batch="lift")
 def cos_tangent(z, x):
     dz = -dx * np.sin(x)
 
@@ -158,7 +182,7 @@ def tan(dz, z, x):
     dx = dz * (1.0 + z * z)
 
 
-@tangent(np.tan, math.tan)
+@tangent(np.tan, math.tan, batch="lift")
 def tan_tangent(z, x):
     dz = dx * (1.0 + z * z)
 
@@ -168,7 +192,7 @@ def arcsin(dz, z, x):
     dx = dz / np.sqrt(1.0 - x * x)
 
 
-@tangent(np.arcsin, math.asin)
+@tangent(np.arcsin, math.asin, batch="lift")
 def arcsin_tangent(z, x):
     dz = dx / np.sqrt(1.0 - x * x)
 
@@ -178,7 +202,7 @@ def arccos(dz, z, x):
     dx = -dz / np.sqrt(1.0 - x * x)
 
 
-@tangent(np.arccos, math.acos)
+@tangent(np.arccos, math.acos, batch="lift")
 def arccos_tangent(z, x):
     dz = -dx / np.sqrt(1.0 - x * x)
 
@@ -188,7 +212,7 @@ def arctan(dz, z, x):
     dx = dz / (1.0 + x * x)
 
 
-@tangent(np.arctan, math.atan)
+@tangent(np.arctan, math.atan, batch="lift")
 def arctan_tangent(z, x):
     dz = dx / (1.0 + x * x)
 
@@ -198,7 +222,7 @@ def sinh(dz, z, x):
     dx = dz * np.cosh(x)
 
 
-@tangent(np.sinh, math.sinh)
+@tangent(np.sinh, math.sinh, batch="lift")
 def sinh_tangent(z, x):
     dz = dx * np.cosh(x)
 
@@ -208,7 +232,7 @@ def cosh(dz, z, x):
     dx = dz * np.sinh(x)
 
 
-@tangent(np.cosh, math.cosh)
+@tangent(np.cosh, math.cosh, batch="lift")
 def cosh_tangent(z, x):
     dz = dx * np.sinh(x)
 
@@ -218,7 +242,7 @@ def tanh(dz, z, x):
     dx = dz * (1.0 - z * z)
 
 
-@tangent(np.tanh, math.tanh)
+@tangent(np.tanh, math.tanh, batch="lift")
 def tanh_tangent(z, x):
     dz = dx * (1.0 - z * z)
 
@@ -228,7 +252,7 @@ def arcsinh(dz, z, x):
     dx = dz / np.sqrt(x * x + 1.0)
 
 
-@tangent(np.arcsinh, math.asinh)
+@tangent(np.arcsinh, math.asinh, batch="lift")
 def arcsinh_tangent(z, x):
     dz = dx / np.sqrt(x * x + 1.0)
 
@@ -238,7 +262,7 @@ def arccosh(dz, z, x):
     dx = dz / np.sqrt(x * x - 1.0)
 
 
-@tangent(np.arccosh, math.acosh)
+@tangent(np.arccosh, math.acosh, batch="lift")
 def arccosh_tangent(z, x):
     dz = dx / np.sqrt(x * x - 1.0)
 
@@ -248,7 +272,7 @@ def arctanh(dz, z, x):
     dx = dz / (1.0 - x * x)
 
 
-@tangent(np.arctanh, math.atanh)
+@tangent(np.arctanh, math.atanh, batch="lift")
 def arctanh_tangent(z, x):
     dz = dx / (1.0 - x * x)
 
@@ -258,7 +282,7 @@ def exp(dz, z, x):
     dx = dz * z
 
 
-@tangent(np.exp, math.exp)
+@tangent(np.exp, math.exp, batch="lift")
 def exp_tangent(z, x):
     dz = dx * z
 
@@ -268,7 +292,7 @@ def exp2(dz, z, x):
     dx = dz * z * np.log(2.0)
 
 
-@tangent(np.exp2, *_math("exp2"))
+@tangent(np.exp2, *_math("exp2"), batch="lift")
 def exp2_tangent(z, x):
     dz = dx * z * np.log(2.0)
 
@@ -278,7 +302,7 @@ def expm1(dz, z, x):
     dx = dz * (z + 1.0)
 
 
-@tangent(np.expm1, math.expm1)
+@tangent(np.expm1, math.expm1, batch="lift")
 def expm1_tangent(z, x):
     dz = dx * (z + 1.0)
 
@@ -288,7 +312,7 @@ def log(dz, z, x):
     dx = dz / x
 
 
-@tangent(np.log)
+@tangent(np.log, batch="lift")
 def log_tangent(z, x):
     dz = dx / x
 
@@ -302,7 +326,7 @@ def math_log(dz, z, x, base=None):
         dbase = -dz * z / (base * np.log(base))
 
 
-@tangent(math.log)
+@tangent(math.log, batch="lift")
 def math_log_tangent(z, x, base=None):
     if base is None:
         dz = dx / x
@@ -316,7 +340,7 @@ def log2(dz, z, x):
     dx = dz / (x * np.log(2.0))
 
 
-@tangent(np.log2, math.log2)
+@tangent(np.log2, math.log2, batch="lift")
 def log2_tangent(z, x):
     dz = dx / (x * np.log(2.0))
 
@@ -326,7 +350,7 @@ def log10(dz, z, x):
     dx = dz / (x * np.log(10.0))
 
 
-@tangent(np.log10, math.log10)
+@tangent(np.log10, math.log10, batch="lift")
 def log10_tangent(z, x):
     dz = dx / (x * np.log(10.0))
 
@@ -336,7 +360,7 @@ def log1p(dz, z, x):
     dx = dz / (1.0 + x)
 
 
-@tangent(np.log1p, math.log1p)
+@tangent(np.log1p, math.log1p, batch="lift")
 def log1p_tangent(z, x):
     dz = dx / (1.0 + x)
 
@@ -346,7 +370,7 @@ def sqrt(dz, z, x):
     dx = dz / (2.0 * z)
 
 
-@tangent(np.sqrt, math.sqrt)
+@tangent(np.sqrt, math.sqrt, batch="lift")
 def sqrt_tangent(z, x):
     dz = dx / (2.0 * z)
 
@@ -356,7 +380,7 @@ def cbrt(dz, z, x):
     dx = dz / (3.0 * z * z)
 
 
-@tangent(np.cbrt, *_math("cbrt"))
+@tangent(np.cbrt, *_math("cbrt"), batch="lift")
 def cbrt_tangent(z, x):
     dz = dx / (3.0 * z * z)
 
@@ -366,7 +390,7 @@ def square(dz, z, x):
     dx = 2.0 * x * dz
 
 
-@tangent(np.square)
+@tangent(np.square, batch="lift")
 def square_tangent(z, x):
     dz = 2.0 * x * dx
 
@@ -376,7 +400,7 @@ def absolute(dz, z, x):
     dx = dz * np.sign(x)
 
 
-@tangent(np.abs, np.absolute, abs, math.fabs, np.fabs)
+@tangent(np.abs, np.absolute, abs, math.fabs, np.fabs, batch="lift")
 def absolute_tangent(z, x):
     dz = dx * np.sign(x)
 
@@ -386,7 +410,7 @@ def reciprocal(dz, z, x):
     dx = -dz * z * z
 
 
-@tangent(np.reciprocal)
+@tangent(np.reciprocal, batch="lift")
 def reciprocal_tangent(z, x):
     dz = -dx * z * z
 
@@ -396,7 +420,7 @@ def deg2rad(dz, z, x):
     dx = dz * (np.pi / 180.0)
 
 
-@tangent(np.deg2rad, np.radians, math.radians)
+@tangent(np.deg2rad, np.radians, math.radians, batch="lift")
 def deg2rad_tangent(z, x):
     dz = dx * (np.pi / 180.0)
 
@@ -406,7 +430,7 @@ def rad2deg(dz, z, x):
     dx = dz * (180.0 / np.pi)
 
 
-@tangent(np.rad2deg, np.degrees, math.degrees)
+@tangent(np.rad2deg, np.degrees, math.degrees, batch="lift")
 def rad2deg_tangent(z, x):
     dz = dx * (180.0 / np.pi)
 
@@ -421,7 +445,12 @@ def float_tangent(z, x):
     dz = float(dx)
 
 
-@tangent(np.float64)
+@batch_tangent(float)
+def float_batch(z, x):
+    dz = np.reshape(dx, (-1,))      # x holds one number: one per direction
+
+
+@tangent(np.float64, batch="lift")
 def float64_tangent(z, x):
     dz = np.float64(dx)
 
@@ -442,6 +471,16 @@ def array_tangent(z, x, dtype=None, copy=True):
         dz = np.array(dx, dtype=dtype)
 
 
+@batch_tangent(np.array, sequences=("x",))
+def array_batch(z, x, dtype=None, copy=True):
+    if np.ndim(x) == np.ndim(z) and dtype is None:
+        dz = np.array(dx)
+    elif np.ndim(x) == np.ndim(z):
+        dz = np.array(dx, dtype=dtype)
+    else:   # nested lists: the directions stay first
+        dz = rt.batch.array(dx, dtype)
+
+
 @adjoint(np.asarray, np.asanyarray)
 def asarray(dz, z, a, dtype=None):
     if np.ndim(a) == np.ndim(z):
@@ -458,6 +497,14 @@ def asarray_tangent(z, a, dtype=None):
         dz = np.asarray(da, dtype=dtype)
 
 
+@batch_tangent(np.asarray, np.asanyarray, sequences=("a",))
+def asarray_batch(z, a, dtype=None):
+    if np.ndim(a) == np.ndim(z) and dtype is None:
+        dz = np.asarray(da)
+    else:
+        dz = rt.batch.array(da, dtype)
+
+
 @tangent(runtime.unstack_like)
 def unstack_like_tangent(out, g, x):
     dout = rt.unstack_like(dg, x)
@@ -471,7 +518,7 @@ def arctan2(dz, z, y, x):
     dx = rt.unbroadcast(-dz * y / (x * x + y * y), x)
 
 
-@tangent(np.arctan2, math.atan2)
+@tangent(np.arctan2, math.atan2, batch="lift")
 def arctan2_tangent(z, y, x):
     dz = dy * x / (x * x + y * y)
     dz = -dx * y / (x * x + y * y)
@@ -483,7 +530,7 @@ def hypot(dz, z, x, y):
     dy = rt.unbroadcast(dz * y / z, y)
 
 
-@tangent(np.hypot, math.hypot)
+@tangent(np.hypot, math.hypot, batch="lift")
 def hypot_tangent(z, x, y):
     dz = dx * x / z
     dz = dy * y / z
@@ -495,7 +542,7 @@ def maximum(dz, z, x, y):
     dy = rt.unbroadcast(dz * (x < y), y)
 
 
-@tangent(np.maximum)
+@tangent(np.maximum, batch="lift")
 def maximum_tangent(z, x, y):
     dz = dx * (x >= y)
     dz = dy * (x < y)
@@ -507,7 +554,7 @@ def minimum(dz, z, x, y):
     dy = rt.unbroadcast(dz * (x > y), y)
 
 
-@tangent(np.minimum)
+@tangent(np.minimum, batch="lift")
 def minimum_tangent(z, x, y):
     dz = dx * (x <= y)
     dz = dy * (x > y)
@@ -520,7 +567,7 @@ def fmax(dz, z, x, y):
     dy = rt.unbroadcast(dz * (z != x), y)
 
 
-@tangent(np.fmax, np.fmin)
+@tangent(np.fmax, np.fmin, batch="lift")
 def fmax_tangent(z, x, y):
     dz = dx * (z == x)
     dz = dy * (z != x)
@@ -532,7 +579,7 @@ def logaddexp(dz, z, x, y):
     dy = rt.unbroadcast(dz * np.exp(y - z), y)
 
 
-@tangent(np.logaddexp)
+@tangent(np.logaddexp, batch="lift")
 def logaddexp_tangent(z, x, y):
     dz = dx * np.exp(x - z)
     dz = dy * np.exp(y - z)
@@ -544,7 +591,7 @@ def logaddexp2(dz, z, x, y):
     dy = rt.unbroadcast(dz * np.exp2(y - z), y)
 
 
-@tangent(np.logaddexp2)
+@tangent(np.logaddexp2, batch="lift")
 def logaddexp2_tangent(z, x, y):
     dz = dx * np.exp2(x - z)
     dz = dy * np.exp2(y - z)
@@ -566,6 +613,15 @@ def mod_tangent(z, x, y):
     dz = -dy * np.floor_divide(x, y)
 
 
+@batch_tangent(operator.mod, np.mod, np.remainder)
+def mod_batch(z, x, y):
+    if np.ndim(y) == 0:
+        dz = dx
+    else:
+        dz = rt.batch.broadcast_like(dx, z)
+    dz = -lift(dy, z) * np.floor_divide(x, y)
+
+
 @adjoint(np.fmod)
 def fmod(dz, z, x, y):
     dx = rt.unbroadcast(dz, x)
@@ -581,13 +637,22 @@ def fmod_tangent(z, x, y):
     dz = -dy * np.trunc(x / y)
 
 
+@batch_tangent(np.fmod)
+def fmod_batch(z, x, y):
+    if np.ndim(y) == 0:
+        dz = dx
+    else:
+        dz = rt.batch.broadcast_like(dx, z)
+    dz = -lift(dy, z) * np.trunc(x / y)
+
+
 @adjoint(np.where)
 def where(dz, z, condition, x, y):
     dx = rt.unbroadcast(np.where(condition, dz, 0.0), x)
     dy = rt.unbroadcast(np.where(condition, 0.0, dz), y)
 
 
-@tangent(np.where, zeros_for_missing=True)
+@tangent(np.where, zeros_for_missing=True, batch="lift")
 def where_tangent(z, condition, x, y):
     # `y == y` is decidable only for a constant, which has no tangent.
     if y == y:
@@ -620,13 +685,20 @@ def clip_tangent(z, a, a_min=None, a_max=None):
         dz = rt.broadcast_like(da_max * (a > a_max), z)
 
 
+@batch_tangent(np.clip, methods=("clip",))
+def clip_batch(z, a, a_min=None, a_max=None):
+    dz = lift(da, z) * (z == a)
+    dz = rt.batch.broadcast_like(lift(da_min, z) * (a < a_min), z)
+    dz = rt.batch.broadcast_like(lift(da_max, z) * (a > a_max), z)
+
+
 @adjoint(max)
 def builtin_max(dz, z, x, y):
     dx = rt.unbroadcast(dz * (x >= y), x)
     dy = rt.unbroadcast(dz * (x < y), y)
 
 
-@tangent(max)
+@tangent(max, batch="lift")
 def builtin_max_tangent(z, x, y):
     dz = dx * (x >= y)
     dz = dy * (x < y)
@@ -638,7 +710,7 @@ def builtin_min(dz, z, x, y):
     dy = rt.unbroadcast(dz * (x > y), y)
 
 
-@tangent(min)
+@tangent(min, batch="lift")
 def builtin_min_tangent(z, x, y):
     dz = dx * (x <= y)
     dz = dy * (x > y)
@@ -648,3 +720,8 @@ def builtin_min_tangent(z, x, y):
 @tangent(runtime.broadcast_like)
 def broadcast_like_tangent(out, t, z):
     dout = rt.broadcast_like(dt, z)
+
+
+@batch_tangent(runtime.broadcast_like)
+def broadcast_like_batch(out, t, z):
+    dout = rt.batch.broadcast_like(dt, z)

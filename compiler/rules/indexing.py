@@ -2,7 +2,7 @@
 
 The adjoint of a read is a write: the cotangent of ``x[index]`` is added into ``dx[index]``
 (repeated integer indices accumulate). The tangent of a read is the same read of the tangent,
-``dx[index]``. Writing part of an array (``x[i] = v``) is a statement, not a call; the reverse
+``dx[index]`` (batched: ``dx[:, index]``). Writing part of an array (``x[i] = v``) is a statement, not a call; the reverse
 and forward passes handle it where they handle every other assignment.
 """
 import operator
@@ -11,7 +11,7 @@ import numpy as np
 
 import retrograd.runtime as runtime
 
-from . import adjoint, tangent
+from . import adjoint, batch_tangent, tangent
 
 rt = None
 
@@ -26,6 +26,13 @@ def getitem_tangent(z, x, index):
     dz = dx[index]
 
 
+# The forward pass writes ``dx[:, index]`` itself where that reads the same part of every
+# direction; this rule is the general case.
+@batch_tangent(operator.getitem, sequences=("x",))
+def getitem_batch(z, x, index):
+    dz = rt.batch.getitem(dx, index)
+
+
 @adjoint(methods=("get",))
 def dict_get(dz, z, x, key, default=None):
     dx[key] += dz
@@ -33,7 +40,7 @@ def dict_get(dz, z, x, key, default=None):
 
 
 # one term, so that a missing tangent reads as zeros rather than dropping a branch
-@tangent(methods=("get",), zeros_for_missing=True)
+@tangent(methods=("get",), zeros_for_missing=True, batch="same")
 def dict_get_tangent(z, x, key, default=None):
     if default is None:
         dz = dx.get(key, 0.0)
@@ -51,6 +58,14 @@ def take_tangent(z, a, indices, axis=None):
     dz = np.take(da, indices, axis)
 
 
+@batch_tangent(np.take, methods=("take",))
+def take_batch(z, a, indices, axis=None):
+    if axis is None:      # reads the flattened array
+        dz = each(np.take(da, indices, axis))
+    else:
+        dz = np.take(da, indices, batch_axis(axis, a))
+
+
 @adjoint(methods=("item",))
 def item(dz, z, a, *index):
     da = rt.item_adjoint(dz, a, index)
@@ -61,18 +76,23 @@ def item_tangent(z, a, *index):
     dz = da.item(*index)
 
 
+@batch_tangent(methods=("item",))
+def item_batch(z, a, *index):
+    dz = rt.batch.item(da, index)
+
+
 # --- tangents of the runtime helpers the adjoints above call: each is linear in ``g`` ------
 
-@tangent(runtime.take_adjoint)
+@tangent(runtime.take_adjoint, batch="each")
 def take_adjoint_tangent(z, g, a, indices, axis):
     dz = rt.take_adjoint(dg, a, indices, axis)
 
 
-@tangent(runtime.item_adjoint)
+@tangent(runtime.item_adjoint, batch="each")
 def item_adjoint_tangent(z, g, a, index):
     dz = rt.item_adjoint(dg, a, index)
 
 
-@tangent(runtime.default_adjoint)
+@tangent(runtime.default_adjoint, batch="each")
 def default_adjoint_tangent(z, g, mapping, key):
     dz = rt.default_adjoint(dg, mapping, key)

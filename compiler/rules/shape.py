@@ -12,7 +12,7 @@ import numpy as np
 
 import retrograd.runtime as runtime
 
-from . import adjoint, tangent
+from . import adjoint, batch_tangent, tangent
 
 rt = None
 
@@ -35,6 +35,14 @@ def reshape_tangent(z, a, shape=None, order="C", *, newshape=None, copy=None):
         dz = np.reshape(da, np.shape(z), order=order)
 
 
+@batch_tangent(np.reshape)
+def reshape_batch(z, a, shape=None, order="C", *, newshape=None, copy=None):
+    if order == "C":
+        dz = np.reshape(da, (-1,) + np.shape(z))
+    else:
+        dz = each(np.reshape(da, np.shape(z), order=order))
+
+
 @adjoint(methods=("reshape",))
 def reshape_method(dz, z, a, *shape):
     da = np.reshape(dz, np.shape(a))
@@ -43,6 +51,11 @@ def reshape_method(dz, z, a, *shape):
 @tangent(methods=("reshape",))
 def reshape_method_tangent(z, a, *shape):
     dz = np.reshape(da, np.shape(z))
+
+
+@batch_tangent(methods=("reshape",))
+def reshape_method_batch(z, a, *shape):
+    dz = np.reshape(da, (-1,) + np.shape(z))
 
 
 @adjoint(np.ravel, methods=("ravel", "flatten"))
@@ -59,6 +72,14 @@ def ravel_tangent(z, a, order="C"):
         dz = np.ravel(da)
     else:
         dz = np.ravel(da, order)
+
+
+@batch_tangent(np.ravel, methods=("ravel", "flatten"))
+def ravel_batch(z, a, order="C"):
+    if order == "C":
+        dz = np.reshape(da, (-1,) + np.shape(z))
+    else:
+        dz = each(np.ravel(da, order))
 
 
 @tangent(methods=("flatten",))
@@ -80,6 +101,11 @@ def squeeze_tangent(z, a, axis=None):
     dz = np.reshape(da, np.shape(z))
 
 
+@batch_tangent(np.squeeze, methods=("squeeze",))
+def squeeze_batch(z, a, axis=None):
+    dz = np.reshape(da, (-1,) + np.shape(z))
+
+
 @adjoint(np.expand_dims)
 def expand_dims(dz, z, a, axis):
     da = np.reshape(dz, np.shape(a))
@@ -90,6 +116,11 @@ def expand_dims_tangent(z, a, axis):
     dz = np.reshape(da, np.shape(z))
 
 
+@batch_tangent(np.expand_dims)
+def expand_dims_batch(z, a, axis):
+    dz = np.reshape(da, (-1,) + np.shape(z))
+
+
 @adjoint(np.atleast_1d, np.atleast_2d, np.atleast_3d)
 def atleast_nd(dz, z, a):
     da = np.reshape(dz, np.shape(a))
@@ -98,6 +129,11 @@ def atleast_nd(dz, z, a):
 @tangent(np.atleast_1d, np.atleast_2d, np.atleast_3d)
 def atleast_nd_tangent(z, a):
     dz = np.reshape(da, np.shape(z))
+
+
+@batch_tangent(np.atleast_1d, np.atleast_2d, np.atleast_3d)
+def atleast_nd_batch(z, a):
+    dz = np.reshape(da, (-1,) + np.shape(z))
 
 
 # --- same elements, new order --------------------------------------------------------------
@@ -118,6 +154,16 @@ def transpose_tangent(z, a, axes=None):
         dz = np.transpose(da, axes)
 
 
+@batch_tangent(np.transpose, attributes=("T",))
+def transpose_batch(z, a, axes=None):
+    if axes is None and np.ndim(a) == 2:
+        dz = np.swapaxes(da, 1, 2)
+    elif axes is None and np.ndim(a) <= 1:
+        dz = da
+    else:
+        dz = rt.batch.transpose(da, axes)
+
+
 @adjoint(methods=("transpose",))
 def transpose_method(dz, z, a, *axes):
     da = rt.transpose_adjoint(dz, axes)
@@ -126,6 +172,11 @@ def transpose_method(dz, z, a, *axes):
 @tangent(methods=("transpose",))
 def transpose_method_tangent(z, a, *axes):
     dz = da.transpose(*axes)
+
+
+@batch_tangent(methods=("transpose",))
+def transpose_method_batch(z, a, *axes):
+    dz = rt.batch.transpose(da, axes)
 
 
 @adjoint(np.swapaxes, methods=("swapaxes",))
@@ -138,6 +189,11 @@ def swapaxes_tangent(z, a, axis1, axis2):
     dz = np.swapaxes(da, axis1, axis2)
 
 
+@batch_tangent(np.swapaxes, methods=("swapaxes",))
+def swapaxes_batch(z, a, axis1, axis2):
+    dz = np.swapaxes(da, batch_axis(axis1, a), batch_axis(axis2, a))
+
+
 @adjoint(np.moveaxis)
 def moveaxis(dz, z, a, source, destination):
     da = np.moveaxis(dz, destination, source)
@@ -146,6 +202,11 @@ def moveaxis(dz, z, a, source, destination):
 @tangent(np.moveaxis)
 def moveaxis_tangent(z, a, source, destination):
     dz = np.moveaxis(da, source, destination)
+
+
+@batch_tangent(np.moveaxis)
+def moveaxis_batch(z, a, source, destination):
+    dz = np.moveaxis(da, batch_axis(source, a), batch_axis(destination, z))
 
 
 @adjoint(np.flip)
@@ -158,6 +219,11 @@ def flip_tangent(z, m, axis=None):
     dz = np.flip(dm, axis)
 
 
+@batch_tangent(np.flip)
+def flip_batch(z, m, axis=None):
+    dz = np.flip(dm, batch_axis(axis, m))
+
+
 @adjoint(np.fliplr)
 def fliplr(dz, z, m):
     dm = np.flip(dz, 1)
@@ -166,6 +232,11 @@ def fliplr(dz, z, m):
 @tangent(np.fliplr)
 def fliplr_tangent(z, m):
     dz = np.fliplr(dm)
+
+
+@batch_tangent(np.fliplr)
+def fliplr_batch(z, m):
+    dz = np.flip(dm, 2)
 
 
 @adjoint(np.flipud)
@@ -178,6 +249,11 @@ def flipud_tangent(z, m):
     dz = np.flipud(dm)
 
 
+@batch_tangent(np.flipud)
+def flipud_batch(z, m):
+    dz = np.flip(dm, 1)
+
+
 @adjoint(np.roll)
 def roll(dz, z, a, shift, axis=None):
     da = rt.roll_adjoint(dz, shift, axis)
@@ -188,12 +264,20 @@ def roll_tangent(z, a, shift, axis=None):
     dz = np.roll(da, shift, axis)
 
 
+@batch_tangent(np.roll)
+def roll_batch(z, a, shift, axis=None):
+    if axis is None:      # rolls the flattened array
+        dz = each(np.roll(da, shift))
+    else:
+        dz = np.roll(da, shift, batch_axis(axis, a))
+
+
 @adjoint(np.sort)
 def sort(dz, z, a, axis=-1, kind=None, order=None, *, stable=None):
     da = rt.sort_adjoint(dz, a, axis)
 
 
-@tangent(np.sort)
+@tangent(np.sort, batch="each")
 def sort_tangent(z, a, axis=-1, kind=None, order=None, *, stable=None):
     dz = rt.sort_tangent(da, a, axis)
 
@@ -210,6 +294,14 @@ def concatenate_tangent(z, arrays, axis=0):
     dz = np.concatenate(darrays, axis)
 
 
+@batch_tangent(np.concatenate, sequences=("arrays",))
+def concatenate_batch(z, arrays, axis=0):
+    if axis is None:
+        dz = each(np.concatenate(darrays, axis))
+    else:
+        dz = np.concatenate(darrays, batch_axis(axis, z))
+
+
 @adjoint(np.stack)
 def stack(dz, z, arrays, axis=0):
     darrays = rt.unstack(dz, arrays, axis)
@@ -218,6 +310,11 @@ def stack(dz, z, arrays, axis=0):
 @tangent(np.stack)
 def stack_tangent(z, arrays, axis=0):
     dz = np.stack(darrays, axis)
+
+
+@batch_tangent(np.stack, sequences=("arrays",))
+def stack_batch(z, arrays, axis=0):
+    dz = np.stack(darrays, batch_axis(axis, z))
 
 
 @adjoint(np.hstack)
@@ -230,6 +327,11 @@ def hstack_tangent(z, tup):
     dz = np.hstack(dtup)
 
 
+@batch_tangent(np.hstack, sequences=("tup",))
+def hstack_batch(z, tup):
+    dz = rt.batch.hstack(dtup)
+
+
 @adjoint(np.vstack)
 def vstack(dz, z, tup):
     dtup = rt.vstack_adjoint(dz, tup)
@@ -238,6 +340,11 @@ def vstack(dz, z, tup):
 @tangent(np.vstack)
 def vstack_tangent(z, tup):
     dz = np.vstack(dtup)
+
+
+@batch_tangent(np.vstack, sequences=("tup",))
+def vstack_batch(z, tup):
+    dz = rt.batch.vstack(dtup)
 
 
 # --- copies: the adjoint sums them ---------------------------------------------------------
@@ -252,12 +359,20 @@ def repeat_tangent(z, a, repeats, axis=None):
     dz = np.repeat(da, repeats, axis)
 
 
+@batch_tangent(np.repeat, methods=("repeat",))
+def repeat_batch(z, a, repeats, axis=None):
+    if axis is None:      # repeats the flattened array
+        dz = each(np.repeat(da, repeats, axis))
+    else:
+        dz = np.repeat(da, repeats, batch_axis(axis, a))
+
+
 @adjoint(np.tile)
 def tile(dz, z, A, reps):
     dA = rt.tile_adjoint(dz, A, reps)
 
 
-@tangent(np.tile)
+@tangent(np.tile, batch="each")
 def tile_tangent(z, A, reps):
     dz = np.tile(dA, reps)
 
@@ -270,6 +385,11 @@ def broadcast_to(dz, z, array, shape):
 @tangent(np.broadcast_to)
 def broadcast_to_tangent(z, array, shape):
     dz = np.broadcast_to(darray, shape)
+
+
+@batch_tangent(np.broadcast_to)
+def broadcast_to_batch(z, array, shape):
+    dz = rt.batch.broadcast_like(darray, z)
 
 
 @adjoint(np.full)
@@ -288,12 +408,20 @@ def full_tangent(z, shape, fill_value, dtype=None, order="C"):
         dz = rt.fill_tangent(dfill_value, z)
 
 
+@batch_tangent(np.full)
+def full_batch(z, shape, fill_value, dtype=None, order="C"):
+    if dtype is None:
+        dz = rt.batch.broadcast_like(dfill_value, z)
+    else:
+        dz = each(rt.fill_tangent(dfill_value, z))
+
+
 @adjoint(np.full_like)
 def full_like(dz, z, a, fill_value, dtype=None, order="K", subok=True, shape=None):
     dfill_value = rt.fill_adjoint(dz, z, fill_value)
 
 
-@tangent(np.full_like)
+@tangent(np.full_like, batch="each")
 def full_like_tangent(z, a, fill_value, dtype=None, order="K", subok=True, shape=None):
     dz = rt.fill_tangent(dfill_value, z)
 
@@ -311,7 +439,7 @@ def linspace(dz, z, start, stop, num=50, endpoint=True, retstep=False, dtype=Non
 
 
 # linspace is linear in (start, stop) together: a missing tangent is a zero end
-@tangent(np.linspace, zeros_for_missing=True)
+@tangent(np.linspace, zeros_for_missing=True, batch="each")
 def linspace_tangent(z, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
     if dtype is None:
         dz = np.linspace(dstart, dstop, num, endpoint, retstep, axis=axis)
@@ -324,7 +452,7 @@ def meshgrid(dz, z, *xi, copy=True, sparse=False, indexing="xy"):
     dxi = rt.meshgrid_adjoint(dz, xi, indexing)
 
 
-@tangent(np.meshgrid)
+@tangent(np.meshgrid, batch="each")
 def meshgrid_tangent(z, *xi, copy=True, sparse=False, indexing="xy"):
     dz = rt.meshgrid_tangent(dxi, xi, sparse, indexing)
 
@@ -334,7 +462,7 @@ def copy(dz, z, a):
     da = dz
 
 
-@tangent(np.copy)
+@tangent(np.copy, batch="same")
 def copy_tangent(z, a):
     dz = np.copy(da)
 
@@ -344,7 +472,7 @@ def copy_method(dz, z, a, order="C"):
     da = dz
 
 
-@tangent(methods=("copy",))
+@tangent(methods=("copy",), batch="same")
 def copy_method_tangent(z, a, order="C"):
     dz = rt.copy(da)      # arrays, lists and dicts alike
 
@@ -354,24 +482,24 @@ def astype(dz, z, a, dtype, order="K", casting="unsafe", subok=True, copy=True):
     da = rt.cast_adjoint(dz, a, dtype)
 
 
-@tangent(methods=("astype",))
+@tangent(methods=("astype",), batch="same")
 def astype_tangent(z, a, dtype, order="K", casting="unsafe", subok=True, copy=True):
     dz = rt.cast_tangent(da, dtype)
 
 
 # --- tangents of the runtime helpers the adjoints above call: each is linear in ``g`` ------
 
-@tangent(runtime.sum_like)
+@tangent(runtime.sum_like, batch="each")
 def sum_like_tangent(z, g, x):
     dz = rt.sum_like(dg, x)
 
 
-@tangent(runtime.split_like)
+@tangent(runtime.split_like, batch="each")
 def split_like_tangent(z, g, arrays, axis):
     dz = rt.split_like(dg, arrays, axis)
 
 
-@tangent(runtime.unstack)
+@tangent(runtime.unstack, batch="each")
 def unstack_tangent(z, g, arrays, axis):
     dz = rt.unstack(dg, arrays, axis)
 
@@ -381,56 +509,61 @@ def unstack_like_tangent(z, g, x):
     dz = rt.unstack_like(dg, x)
 
 
-@tangent(runtime.hstack_adjoint)
+@batch_tangent(runtime.unstack_like)
+def unstack_like_batch(z, g, x):
+    dz = rt.batch.unstack_like(dg, x)
+
+
+@tangent(runtime.hstack_adjoint, batch="each")
 def hstack_adjoint_tangent(z, g, arrays):
     dz = rt.hstack_adjoint(dg, arrays)
 
 
-@tangent(runtime.vstack_adjoint)
+@tangent(runtime.vstack_adjoint, batch="each")
 def vstack_adjoint_tangent(z, g, arrays):
     dz = rt.vstack_adjoint(dg, arrays)
 
 
-@tangent(runtime.transpose_adjoint)
+@tangent(runtime.transpose_adjoint, batch="each")
 def transpose_adjoint_tangent(z, g, axes):
     dz = rt.transpose_adjoint(dg, axes)
 
 
-@tangent(runtime.cast_adjoint)
+@tangent(runtime.cast_adjoint, batch="each")
 def cast_adjoint_tangent(z, g, x, dtype):
     dz = rt.cast_adjoint(dg, x, dtype)
 
 
-@tangent(runtime.repeat_adjoint)
+@tangent(runtime.repeat_adjoint, batch="each")
 def repeat_adjoint_tangent(z, g, a, repeats, axis):
     dz = rt.repeat_adjoint(dg, a, repeats, axis)
 
 
-@tangent(runtime.tile_adjoint)
+@tangent(runtime.tile_adjoint, batch="each")
 def tile_adjoint_tangent(z, g, a, reps):
     dz = rt.tile_adjoint(dg, a, reps)
 
 
-@tangent(runtime.roll_adjoint)
+@tangent(runtime.roll_adjoint, batch="each")
 def roll_adjoint_tangent(z, g, shift, axis):
     dz = rt.roll_adjoint(dg, shift, axis)
 
 
-@tangent(runtime.meshgrid_adjoint)
+@tangent(runtime.meshgrid_adjoint, batch="each")
 def meshgrid_adjoint_tangent(z, g, arrays, indexing):
     dz = rt.meshgrid_adjoint(dg, arrays, indexing)
 
 
-@tangent(runtime.sort_adjoint)
+@tangent(runtime.sort_adjoint, batch="each")
 def sort_adjoint_tangent(z, g, a, axis):
     dz = rt.sort_adjoint(dg, a, axis)
 
 
-@tangent(runtime.linspace_adjoint)
+@tangent(runtime.linspace_adjoint, batch="each")
 def linspace_adjoint_tangent(z, g, samples, start, stop, num, endpoint, retstep, dtype, axis):
     dz = rt.linspace_adjoint(dg, samples, start, stop, num, endpoint, retstep, dtype, axis)
 
 
-@tangent(runtime.fill_adjoint)
+@tangent(runtime.fill_adjoint, batch="each")
 def fill_adjoint_tangent(out, g, z, fill_value):
     dout = rt.fill_adjoint(dg, z, fill_value)
