@@ -30,6 +30,14 @@ from a typed grammar (scalars and arrays of a known length):
   ``reversed``; ``while k < n:`` with the counter bumped first or last; ``if/elif/else``;
   ``break``, ``continue`` and early ``return`` under stable conditions; tuple-returning helpers
   unpacked into two names.
+- aliasing, in about one statement in ``ALIAS_ODDS``: a new name for (part of) an array's
+  memory -- ``b = a``, ``b = a if cond else c``, views ``a[1:]``, ``a[::2]``, ``a[::-1]``,
+  ``np.flip(a)``, ``a.T``, ``a.reshape(n)``, ``a.ravel()``, ``np.asarray(a)``, a 2x2
+  ``a.reshape(2, 2)`` (``.T``), a list ``[a, c]`` and ``b = l[0]``, a helper that may return its
+  argument -- or an existing name rebound to a view, then maybe at once an in-place change
+  through either name; later statements (also in loops) read and change both names.  Only
+  memory the function made is ever changed (never a parameter's).  Such a program
+  (``meta["aliasing"]``) may be refused with the aliasing message instead.
 
 Every branch condition is stable under the small perturbations of finite differences: it
 tests a loop counter, a length, or a parameter (``x``, ``v[j]``) that has not been rebound,
@@ -59,6 +67,7 @@ from hypothesis import strategies as st
 N = 4                   # length of the array parameters
 MARGIN = 0.3            # |parameter - constant| in every data-dependent branch condition
 SCALAR_PARAM = "x"
+ALIAS_ODDS = 12         # about one statement in ALIAS_ODDS is an alias construct
 ARRAY_PARAMS = ("v", "w")
 
 HEADER = "import math\nimport numpy as np\n"
@@ -182,6 +191,11 @@ class Scope:
         self.can_continue = False
         self.top = True          # straight-line top level of the function
         self.in_helper = False
+        # aliasing (see ``Builder.alias``): what may share memory with what, lists holding
+        # arrays, and 2x2 matrices that are views of arrays of length 4
+        self.shares = {}         # name -> names that may refer to (part of) the same memory
+        self.lists = {}          # list variable -> [(element name, length, writable)]
+        self.matrices = set()    # 2x2 views (``a.reshape(2, 2)``); writable if in ``owned``
 
     def child(self, **changes):
         new = Scope()
@@ -193,9 +207,27 @@ class Scope:
         new.params = self.params
         new.loop, new.can_continue, new.top = self.loop, self.can_continue, False
         new.in_helper = self.in_helper
+        new.shares = {name: set(others) for name, others in self.shares.items()}
+        new.lists = {name: list(elements) for name, elements in self.lists.items()}
+        new.matrices = set(self.matrices)
         for key, value in changes.items():
             setattr(new, key, value)
         return new
+
+    def share(self, name, others):
+        """``name`` now may refer to the memory of each of ``others`` (and of what they share)."""
+        group = set()
+        for other in others:
+            group |= {other} | self.shares.get(other, set())
+        group.discard(name)
+        self.shares[name] = group
+        for other in group:
+            self.shares.setdefault(other, set()).add(name)
+
+    def unshare(self, name):
+        """``name`` is bound to a new object."""
+        for other in self.shares.pop(name, set()):
+            self.shares.get(other, set()).discard(name)
 
 
 def strip(text):
@@ -232,6 +264,9 @@ class Builder:
         self.helpers = []          # (name, param kinds, result kind) ; kind "s", "a" or "t"
         self.counter = itertools.count()
         self.budget = 0            # statements still allowed in the current function
+        self.aliasing = True       # may bind values that share memory (``Builder.alias``)
+        self.alias_names = set()   # names that took part in an alias construct
+        self.written = set()       # names changed in place (``a[i] = e``, ``a += e``, ...)
 
     # --- draws ---------------------------------------------------------------------------------
 
@@ -273,6 +308,8 @@ class Builder:
                f"{self.scalar(scope, depth - 1)})"
 
     def scalar_leaf(self, scope):
+        if scope.matrices and self.pick(4) == 3:
+            return self.matrix_read(scope)
         kind = self.pick(4)
         if kind == 1 or not (scope.scalars or scope.arrays):
             return self.choice(CONSTANTS)
@@ -381,6 +418,10 @@ class Builder:
         return self.array_leaf(scope, length)
 
     def array_leaf(self, scope, length):
+        held = sorted(f"{l}[{j}]" for l, elements in scope.lists.items()
+                      for j, (_, n, _) in enumerate(elements) if n == length)
+        if held and self.pick(3) == 2:
+            return self.choice(held)
         same = sorted(a for a, n in scope.arrays.items() if n == length)
         longer = sorted(a for a, n in scope.arrays.items() if n > length)
         double = sorted(a for a, n in scope.arrays.items() if n >= 2 * length - 1)
@@ -507,6 +548,10 @@ class Builder:
         if scope.loop:              # loop bodies: mostly accumulators and in-place updates
             kinds = ["update", "inplace", "scalar", "inplace", "update", "if", "jump", "for",
                      "while", "array", "tuple", "owned"]
+        if self.aliasing and self.pick(ALIAS_ODDS) == ALIAS_ODDS - 1:
+            found = self.alias(scope, self.pick(2) + 1)
+            if found:
+                return found
         kind = kinds[self.pick(len(kinds))]
         expr_depth = self.pick(3) + 1
         if kind == "array":
@@ -562,8 +607,13 @@ class Builder:
             line = f"{name} = {strip(text)}"
             if self.coin():
                 line = f"{name} = {name} * {_paren(self.scalar(scope, depth - 1))}"
+            elif self.aliasing and self.pick(ALIAS_ODDS) == ALIAS_ODDS - 1:
+                rebound = self.rebind_view(scope, name)
+                if rebound:
+                    return rebound
             scope.owned.add(name)
             scope.known.pop(name, None)
+            scope.unshare(name)
             return [line]
         if not targets:
             name, text = self.fresh("s"), strip(self.scalar(scope, depth))
@@ -587,7 +637,14 @@ class Builder:
         owned = sorted(a for a in scope.owned if a in scope.arrays)
         if not owned:
             return self.statement_owned_then_write(scope, depth)
-        name = self.choice(owned)
+        if (scope.matrices & scope.owned or self.writable_lists(scope)) \
+                and self.pick(3) == 2:
+            return self.inplace_other(scope, depth)
+        return self.write(scope, self.choice(owned), depth)
+
+    def write(self, scope, name, depth):
+        """An in-place change of the (owned) array ``name``."""
+        self.written.add(name)
         length = scope.arrays[name]
         form = self.pick(7)
         if form <= 2:
@@ -604,6 +661,177 @@ class Builder:
         if form == 5:
             return [f"{name} += {strip(self.array(scope, length, depth))}"]
         return [f"{name} *= {_paren(self.scalar(scope, depth))}"]
+
+    # --- aliasing: names that share memory, then in-place changes through either -----------
+
+    def alias(self, scope, depth):
+        """Bind a value that shares memory with an array in scope (``b = a``, ``b = a if c
+        else d``, a view ``a[1:]``/``a[::-1]``/``np.flip(a)``/``a.T``/``a.reshape(...)``,
+        ``np.asarray(a)``, a list holding ``a`` or an element taken from one, a 2x2
+        ``a.reshape(2, 2)``, a helper that may return its argument), maybe followed at once by an in-place change through one of the
+        names.  The new name is writable iff everything it may refer to is (never a
+        parameter's memory).  retrograd must get such a program right or refuse it with its
+        aliasing message (``ALIAS_REFUSAL``); ``alias_names`` and ``written`` record what the
+        program does, so that only such a program may be refused."""
+        if not scope.arrays:
+            return None
+        source = self.choice(sorted(scope.arrays))
+        length = scope.arrays[source]
+        owned = source in scope.owned
+        form = self.pick(8)
+        if form == 5:
+            return self.alias_list(scope, source, depth)
+        if form == 6 and length == N:
+            return self.alias_matrix(scope, source, depth)
+        name = self.fresh("b")
+        sources = [source]
+        if form == 1:
+            others = sorted(a for a, n in scope.arrays.items() if n == length and a != source)
+            cond = self.condition(scope)
+            if cond is None:
+                cond = "len([1, 2, 3]) > 2"
+            other = self.choice(others) if others and self.pick(3) else f"{source}[::-1]"
+            if other in scope.arrays:
+                sources.append(other)
+                owned = owned and other in scope.owned
+            text = f"{source} if {cond} else {other}" if self.coin() else \
+                f"{other} if {cond} else {source}"
+        elif form == 2:
+            text, length = self.choice(_slice_views(source, length))
+        elif form == 3:
+            text = self.choice([f"{source}[::-1]", f"np.flip({source})"])
+        elif form == 4:
+            text = self.choice([f"{source}.T", f"{source}.reshape({length})",
+                                f"{source}.reshape(-1)", f"np.reshape({source}, {length})",
+                                f"np.asarray({source})", f"{source}.ravel()",
+                                f"np.ravel({source})", f"{source}[:]"])
+        elif form == 7 and length == N and self.identity_helpers() and self.coin():
+            text = f"{self.choice(self.identity_helpers())}({source})"
+        elif form == 7 and scope.lists:
+            held = sorted((l, j) for l, elements in scope.lists.items()
+                          for j in range(len(elements)))
+            held_list, j = self.choice(held)
+            source, length, owned = scope.lists[held_list][j]
+            sources = [source, held_list]
+            text = f"{held_list}[{j}]"
+        else:
+            text = source
+        scope.arrays[name] = length
+        if owned:
+            scope.owned.add(name)
+        scope.share(name, sources)
+        self.alias_names.update([name] + sources)
+        lines = [f"{name} = {text}"]
+        return lines + self.alias_write(scope, [name, source], depth)
+
+    def alias_write(self, scope, names, depth):
+        """Maybe an in-place change through one of ``names`` right away."""
+        writable = [n for n in names if n in scope.owned and n in scope.arrays]
+        if not writable or self.pick(3) == 0:
+            return []
+        return self.write(scope, self.choice(writable), depth)
+
+    def rebind_view(self, scope, name):
+        """``name = <view of another array>``: an existing name starts to share memory."""
+        length = scope.arrays[name]
+        sources = sorted(a for a, n in scope.arrays.items()
+                         if n >= length and a != name
+                         and (a in scope.owned or name not in scope.owned))
+        if not sources:
+            return None
+        source = self.choice(sources)
+        views = [(text, n) for text, n in _slice_views(source, scope.arrays[source]) + [
+            (f"np.flip({source})", scope.arrays[source]), (source, scope.arrays[source])]
+            if n == length]
+        if not views:
+            return None
+        text = self.choice(views)[0]
+        scope.known.pop(name, None)
+        scope.unshare(name)
+        if source in scope.owned:
+            scope.owned.add(name)
+        else:
+            scope.owned.discard(name)
+        scope.share(name, [source])
+        self.alias_names.update([name, source])
+        return [f"{name} = {text}"]
+
+    def identity_helpers(self):
+        """Helpers of one array argument returning an array (which may be that argument)."""
+        return [h for h, kinds, result in self.helpers if kinds == ["a"] and result == "a"]
+
+    def alias_list(self, scope, source, depth):
+        name = self.fresh("l")
+        elements = [source]
+        if self.coin():
+            elements.append(self.choice(sorted(scope.arrays)))
+            if self.coin():
+                elements.reverse()
+        scope.lists[name] = [(e, scope.arrays[e], e in scope.owned) for e in elements]
+        scope.share(name, elements)
+        self.alias_names.update([name] + elements)
+        lines = [f"{name} = [{', '.join(elements)}]"]
+        return lines + self.alias_write(scope, elements, depth)
+
+    def alias_matrix(self, scope, source, depth):
+        name = self.fresh("m")
+        text = self.choice([f"{source}.reshape(2, 2)", f"np.reshape({source}, (2, 2))",
+                            f"{source}.reshape((2, 2))", f"{source}.reshape(2, 2).T",
+                            f"{source}.reshape(2, -1)"])
+        scope.matrices.add(name)
+        if source in scope.owned:
+            scope.owned.add(name)
+        scope.share(name, [source])
+        self.alias_names.update([name, source])
+        lines = [f"{name} = {text}"]
+        if name in scope.owned and self.pick(3):
+            return lines + self.write_matrix(scope, name, depth)
+        return lines + self.alias_write(scope, [source], depth)
+
+    def writable_lists(self, scope):
+        return sorted((l, j) for l, elements in scope.lists.items()
+                      for j, (_, _, owned) in enumerate(elements) if owned)
+
+    def inplace_other(self, scope, depth):
+        """An in-place change through a 2x2 view or through a list holding an array."""
+        matrices = sorted(scope.matrices & scope.owned)
+        lists = self.writable_lists(scope)
+        if matrices and (not lists or self.coin()):
+            return self.write_matrix(scope, self.choice(matrices), depth)
+        name, j = self.choice(lists)
+        element, length, _ = scope.lists[name][j]
+        self.written.update([name, element])
+        # (``l[j][i] = e`` is refused on its own: "assignment into part of a part")
+        if self.coin():
+            return [f"{name}[{j}] += {strip(self.array(scope, length, depth))}"]
+        return [f"{name}[{j}] *= {_paren(self.scalar(scope, depth))}"]
+
+    def write_matrix(self, scope, name, depth):
+        self.written.add(name)
+        i, j = self.pick(2), self.pick(2)
+        form = self.pick(5)
+        value = strip(self.scalar(scope, depth))
+        if form == 0:
+            return [f"{name}[{i}, {j}] = {value}"]
+        if form == 1:
+            return [f"{name}[{i}, {j}] += {value}"]
+        if form == 2:
+            return [f"{name}[{i}] += {strip(self.array(scope, 2, depth))}"]
+        if form == 3:
+            return [f"{name}[:, {j}] = {strip(self.array(scope, 2, depth))}"]
+        return [f"{name} *= {_paren(value)}"]
+
+    def matrix_read(self, scope):
+        """A scalar read of a 2x2 view."""
+        name = self.choice(sorted(scope.matrices))
+        form = self.pick(4)
+        if form == 0:
+            return f"{name}[{self.pick(2)}, {self.pick(2)}]"
+        if form == 1:
+            return f"np.sum({name})"
+        if form == 2:
+            return f"np.sum({name}[{self.pick(2)}])"
+        return f"({name}[:, {self.pick(2)}] @ {name}[{self.pick(2)}])"
 
     def statement_owned_then_write(self, scope, depth):
         name = self.fresh("a")
@@ -746,10 +974,22 @@ class Builder:
         ret = strip(self.scalar(scope, self.pick(3) + 1))
         extra = [s for s in scope.scalars if s not in scope.params]
         extra += [f"np.sum({a})" for a in sorted(scope.arrays) if a not in scope.params]
+        extra += [f"np.sum({m})" for m in sorted(scope.matrices)]
+        extra += [f"np.sum({l}[{j}])" for l in sorted(scope.lists)
+                  for j in range(len(scope.lists[l]))]
         if extra and self.pick(3) != 0:
             ret = " + ".join([_paren(ret)] + extra)
         lines = [f"def f({', '.join(self.params)}):"] + _indent(body + [f"return {ret}"])
         return lines
+
+
+def _slice_views(name, length):
+    """(view of ``name`` by basic slicing, its length) for views of length 2 or more."""
+    views = [(f"{name}[1:]", length - 1), (f"{name}[:{length - 1}]", length - 1),
+             (f"{name}[:2]", 2), (f"{name}[-2:]", 2), (f"{name}[:]", length),
+             (f"{name}[::2]", (length + 1) // 2), (f"{name}[1:3]", min(length, 3) - 1),
+             (f"{name}[::-1][1:]", length - 1)]
+    return [(text, n) for text, n in views if n >= 2]
 
 
 def _indent(lines):
@@ -831,7 +1071,10 @@ def programs(draw):
         tangent[p] = draw(st.lists(_value, min_size=N, max_size=N))
     inputs["tangent"] = tangent
     source = HEADER + "\n\n" + "\n".join(lines) + "\n"
-    return Program(source, inputs, params)
+    meta = {}
+    if builder.alias_names & builder.written:
+        meta["aliasing"] = sorted(builder.alias_names)
+    return Program(source, inputs, params, meta)
 
 
 # =============================================================================================
@@ -904,6 +1147,29 @@ def _attempt(thunk):
         return None, (error, f"{type(error).__name__}: {error}\n{where}")
 
 
+class RefusedAliasing(Exception):
+    """retrograd refused, with its aliasing message, a program that changes in place an array
+    it made two names share (``program.meta["aliasing"]`` names them): an acceptable answer."""
+
+
+# what compiler/passes/aliases.py says when a change in place would reach two names
+ALIAS_REFUSAL = "retrograd cannot follow a change through two names"
+_ALIAS_NAMES = re.compile(r"`(\w+)` is changed in place here, but it is the same object as "
+                          r"`(\w+)`")
+
+
+def _acceptable_alias_refusal(program, error):
+    """Is ``error`` (a DifferentiationError) the aliasing refusal, about names that the
+    program made share memory and changed in place?"""
+    message = str(error)
+    found = _ALIAS_NAMES.search(message)
+    names = set(program.meta.get("aliasing", ()))
+    if not (names and found and ALIAS_REFUSAL in message):
+        return False
+    changed, partner = found.groups()
+    return changed in names or (changed.startswith("_") and partner in names)
+
+
 class KnownBug(Exception):
     """The program hits a compiler bug already in the report (``args[0]`` is its id)."""
 
@@ -912,7 +1178,9 @@ def check_program(program, rg, forward=True, rtol=1e-5, known_bug=None):
     """Reverse mode vs central differences, and forward mode vs reverse mode, at the inputs.
 
     Raises AssertionError (with the listing) on a mismatch, a refusal or a crash, Rejected if
-    the program is not a fair test at its inputs; returns an Outcome.  ``known_bug(stage,
+    the program is not a fair test at its inputs, RefusedAliasing if retrograd refused with its
+    aliasing message a program that makes two names share memory and changes it in place
+    (``program.meta["aliasing"]``: any other refusal fails); returns an Outcome.  ``known_bug(stage,
     message, source)`` may name a reported bug that explains a failure: then a reverse-mode
     failure raises KnownBug, and a forward-mode one skips the forward check (``Outcome``
     says which bug)."""
@@ -939,6 +1207,9 @@ def check_program(program, rg, forward=True, rtol=1e-5, known_bug=None):
         assert error is not None and isinstance(error[0], rg.DifferentiationError), \
             f"expected a refusal, got {grads!r} ({error and error[1]})\n\n{listing}"
         return outcome
+    if error is not None and isinstance(error[0], rg.DifferentiationError) \
+            and _acceptable_alias_refusal(program, error[0]):
+        raise RefusedAliasing(str(error[0]))
     if error is not None:          # raised outside the handler: see _attempt
         kind = "refused" if isinstance(error[0], rg.DifferentiationError) else "crashed"
         return fail("reverse", f"reverse mode {kind} on a generated program: {error[1]}")

@@ -726,6 +726,87 @@ def test_value_that_may_view_either_of_two_arrays_does_not_join_them():
         check_gradient(view_of_either, x, V5.copy(), wrt=(0, 1))
 
 
+def write_through_flip(x, v):
+    a = v * 1.0
+    b = np.flip(a)
+    b[0] = x
+    return np.sum(a * a)
+
+
+def write_under_transpose(x, v):
+    a = v * 1.0
+    b = a.T
+    a[0] = x
+    return np.sum(b * b)
+
+
+def write_through_reshape(x, v):
+    a = v * 1.0
+    m = a.reshape(2, 2)
+    m[0, 1] = x
+    return np.sum(a * a)
+
+
+def update_through_asarray(x, v):
+    a = v * 1.0
+    b = np.asarray(a)
+    b += x
+    return np.sum(a * a)
+
+
+def same_array(p):
+    return p
+
+
+def write_through_helper_result(x, v):
+    a = v * 1.0
+    b = same_array(a)
+    b[0] = x
+    return np.sum(a * a)
+
+
+def write_through_list_element(x, v):
+    a = v * 1.0
+    items = [a]
+    b = items[0]
+    b[1] = x
+    return np.sum(a * a)
+
+
+def fresh_array(p):
+    return p * 2.0
+
+
+def write_to_helper_result_that_is_new(x, v):
+    a = v * 1.0
+    b = fresh_array(a)
+    b[0] = x
+    return np.sum(a * a) + np.sum(b)
+
+
+def float_updated_in_place_name(x, v):
+    a = np.concatenate((v[:2], v[1:2]))
+    s = x
+    s *= np.cos(a[0])       # rebinds s: a float is never changed in place
+    return s + x
+
+
+@pytest.mark.parametrize("f", [write_through_flip, write_under_transpose, write_through_reshape,
+                               update_through_asarray, write_through_helper_result,
+                               write_through_list_element])
+def test_change_through_a_view_or_shared_array_is_refused(f):
+    # each was once silently wrong (random programs, BUG-9..11): the write reached the other
+    # name's array at run time, but not its derivative
+    with pytest.raises(rg.DifferentiationError, match="same object") as caught:
+        rg.grad(f, wrt=(0, 1))(0.7, V5[:4].copy())
+    assert caught.value.filename.endswith("test_containers.py")
+
+
+@pytest.mark.parametrize("f", [write_to_helper_result_that_is_new, float_updated_in_place_name])
+def test_no_false_aliasing_refusal(f):
+    check_gradient(f, 0.7, V5[:4].copy(), wrt=(0, 1))
+
+
 def view_saved_across_rebinding(x, v):
     a = v * x
     for i in range(3):

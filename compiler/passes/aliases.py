@@ -15,6 +15,7 @@ import inspect
 
 import gast
 
+from .. import syntax
 from ..errors import refuse
 from . import activity as activity_pass
 from . import ranks as ranks_pass
@@ -53,17 +54,31 @@ def _alias_pairs(tree, context):
         pairs.setdefault(a, []).append((b, stmt, relation, "up"))     # a was taken from b
         pairs.setdefault(b, []).append((a, stmt, back, "down"))
 
+    def held_by(container):
+        return [b for b, _, relation, way in pairs.get(container, [])
+                if relation == "holds" and way == "up"]
+
     for stmt in _statements(tree.body):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             target, value = stmt.targets[0].id, stmt.value
             if context.ranks.get(target) == 0:
                 continue
             if isinstance(value, gast.Name) and value.id in context.locals:
-                link(target, value.id, stmt)
+                if context.ranks.get(value.id) != 0:     # numbers are never changed in place
+                    link(target, value.id, stmt)
+            elif isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+                    and held_by(value.value.id):
+                for held in held_by(value.value.id):     # an array taken out of a container
+                    link(target, held, stmt)
             elif isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
                     and context.ranks.get(value.value.id) not in (0, None) \
                     and _element_rank(value, context) != 0:
                 link(target, value.value.id, stmt)      # a view of an array (not an element)
+            elif _view_of(value, context) is not None:
+                link(target, _view_of(value, context), stmt)
+            elif isinstance(value, gast.Call):
+                for argument in _returned_arguments(value, context):
+                    link(target, argument, stmt)         # a helper that returns its argument
             elif isinstance(value, (gast.List, gast.Tuple)):
                 for elt in value.elts:
                     if isinstance(elt, gast.Name) and context.ranks.get(elt.id) != 0:
@@ -77,6 +92,76 @@ def _alias_pairs(tree, context):
             if isinstance(arg, gast.Name) and context.ranks.get(arg.id) != 0:
                 link(base, arg.id, stmt, "holds")
     return pairs
+
+
+# calls and attributes whose result may share memory with their first argument / receiver
+_VIEW_FUNCTIONS = {"np.flip", "np.fliplr", "np.flipud", "np.reshape", "np.transpose",
+                   "np.swapaxes", "np.moveaxis", "np.ravel", "np.squeeze", "np.expand_dims",
+                   "np.broadcast_to", "np.asarray", "np.asanyarray", "np.diagonal",
+                   "np.atleast_1d", "np.atleast_2d", "np.atleast_3d", "np.real", "np.imag",
+                   "np.rot90"}
+_VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "view", "diagonal", "swapaxes"}
+_VIEW_ATTRIBUTES = {"T", "real", "imag", "flat"}
+
+
+def _view_of(value, context):
+    """The name of the array ``value`` may be a view of (``np.flip(a)``, ``a.T``,
+    ``a.reshape(2, 2)``), or None."""
+    def local(node):
+        return node.id if isinstance(node, gast.Name) and node.id in context.locals \
+            and context.ranks.get(node.id) != 0 else None
+    if isinstance(value, gast.Attribute) and value.attr in _VIEW_ATTRIBUTES:
+        return local(value.value)
+    if isinstance(value, gast.Call) and value.args \
+            and syntax.dotted(value.func) in _VIEW_FUNCTIONS:
+        return local(value.args[0])
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+            and value.func.attr in _VIEW_METHODS:
+        return local(value.func.value)
+    return None
+
+
+def _returned_arguments(call, context):
+    """Names passed to a user function that it may return (or return a view of)."""
+    callee = activity_pass.lookup(context, call)
+    if callee.kind != "function":
+        return []
+    positions = _returned_parameters(callee.obj)
+    return [a.id for i, a in enumerate(call.args) if i in positions
+            and isinstance(a, gast.Name) and context.ranks.get(a.id) != 0]
+
+
+def _returned_parameters(function):
+    """Positions of the parameters ``function`` may return as they are (``return p``,
+    ``return p[1:]``, ``q = p; return q``), from its source; all of them if it is unreadable."""
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return set(range(64))
+    import textwrap
+    tree = gast.parse(textwrap.dedent(source)).body[0]
+    params = [a.id for a in tree.args.posonlyargs + tree.args.args]
+    names = {p: {p} for p in params}            # local name -> parameters it may be
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], gast.Name):
+            source_name = _base_name(node.value)
+            if source_name in names:
+                names.setdefault(node.targets[0].id, set()).update(names[source_name])
+    returned = set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Return) and node.value is not None:
+            values = node.value.elts if isinstance(node.value, gast.Tuple) else [node.value]
+            for value in values:
+                returned |= names.get(_base_name(value), set())
+    return {params.index(p) for p in returned}
+
+
+def _base_name(node):
+    """``p`` for ``p``, ``p[...]`` (a view of p when the index is a slice) and ``p.T``."""
+    while isinstance(node, (gast.Subscript, gast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
 
 
 def _copy_hint(origin):
