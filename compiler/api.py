@@ -13,7 +13,7 @@ import numpy as np
 
 import retrograd.runtime as rt
 
-from . import pipeline
+from . import pipeline, rules
 from .display import attach_display
 from .errors import DifferentiationError
 from .passes import resolve
@@ -38,11 +38,12 @@ class _Spec:
         self.wrt_names, self.single = _resolve_wrt(function, self.params, wrt)
         self.positions = [self.params.index(n) for n in self.wrt_names]
         self._fast = {}
+        self._kinds_by_shape = {}
 
     def module(self, kinds=None):
         """The compiled module for arguments of these kinds: per parameter, 'list', 'tuple',
-        'dict', or (number of dimensions, first parameter with the same shape) for numbers and
-        arrays. Looked up in a per-function table first: this runs on every call."""
+        'dict', or (number of dimensions, a class per dimension) for numbers and arrays (see
+        ``kinds``). Looked up in a per-function table first: this runs on every call."""
         kinds = kinds or tuple(None for _ in self.params)
         module = self._fast.get(kinds)
         if module is None:
@@ -53,10 +54,13 @@ class _Spec:
                 if module is None:
                     containers = {p: k for p, k in zip(self.params, kinds) if type(k) is str}
                     ranks = {p: k[0] for p, k in zip(self.params, kinds) if type(k) is tuple}
-                    same_shape = {p: self.params[k[1]] for p, k in zip(self.params, kinds)
-                                  if type(k) is tuple and k[1] is not None}
+                    dims = {p: k[1] for p, k in zip(self.params, kinds)
+                            if type(k) is tuple and k[1] is not None}
+                    first = {}
+                    same_shape = {p: first.setdefault(d, p) for p, d in dims.items() if d}
                     module = pipeline.derive(self.target(kinds), self.wrt_names, self.form,
-                                             self.options, containers, ranks, same_shape)
+                                             self.options, containers, ranks, same_shape,
+                                             param_dims=dims)
                     _CACHE[key] = module
                 self._fast[kinds] = module
         if module.cells:
@@ -83,14 +87,28 @@ class _Spec:
         return values
 
     def kinds(self, values):
-        kinds, shapes = [], {}
+        """``_kinds`` of these arguments, looked up by their types and shapes (every call)."""
+        key = tuple([v.shape if type(v) is np.ndarray else type(v) for v in values])
+        kinds = self._kinds_by_shape.get(key)
+        if kinds is None:
+            if len(self._kinds_by_shape) > 256:
+                self._kinds_by_shape.clear()
+            kinds = self._kinds_by_shape[key] = self._kinds(values)
+        return kinds
+
+    def _kinds(self, values):
+        """Per argument: 'list', 'tuple', 'dict', None (unknown), or for a number or an array
+        (ndim, dims) where dims names each dimension's size by a class: 1 for a size of one,
+        else 2, 3, ... in order of first appearance across the arguments. Code compiled for
+        these kinds knows which dimensions are equal and which broadcast, not the sizes: one
+        compilation serves every batch size."""
+        kinds, sizes = [], {1: 1}
         for value in values:
             kind = _KINDS.get(type(value), _KINDS)
             if kind is _KINDS:
                 if isinstance(value, (np.ndarray, np.generic)):
-                    ndim = value.ndim
-                    same = shapes.setdefault(value.shape, len(kinds)) if ndim else None
-                    kind = (ndim, same)
+                    kind = (value.ndim, tuple([sizes.setdefault(n, len(sizes) + 1)
+                                               for n in value.shape]))
                 else:
                     kind = None
             kinds.append(kind)
@@ -114,8 +132,8 @@ def _like(gradient, value):
     return rt.like(gradient, value)
 
 
-_KINDS = {list: "list", tuple: "tuple", dict: "dict", float: (0, None), int: (0, None),
-          bool: (0, None)}
+_KINDS = {list: "list", tuple: "tuple", dict: "dict", float: (0, ()), int: (0, ()),
+          bool: (0, ())}
 
 
 def _parameters(function):
@@ -166,6 +184,9 @@ def _resolve_wrt(function, params, wrt):
 
 
 def _check_differentiable(value, name, function):
+    kind = type(value)
+    if kind is float or kind is np.ndarray and value.dtype.kind == "f":
+        return                         # the common case, on every call: fast
     if isinstance(value, (bool, int, np.integer, np.bool_)) or (
             isinstance(value, np.ndarray) and value.dtype.kind in "biu"):
         raise DifferentiationError(
@@ -176,9 +197,7 @@ def _check_differentiable(value, name, function):
 
 
 def _derived(function, spec, call):
-    @functools.wraps(function)
-    def derived(*args, **kwargs):
-        return call(*args, **kwargs)
+    derived = functools.wraps(function)(call)   # no extra frame: this runs on every call
     derived.__retrograd__ = spec
     derived.__name__ = f"{spec.form}_{function.__name__}"
     derived.__qualname__ = derived.__name__
@@ -195,7 +214,10 @@ def grad(f=None, wrt=0, *, optimize=True):
     """
     if f is None:
         return lambda g: grad(g, wrt, optimize=optimize)
-    if getattr(f, "__retrograd__", None) is not None:
+    inner = getattr(f, "__retrograd__", None)
+    if inner is not None and inner.form == "jvp":
+        return _grad_of_jvp(f, wrt, optimize)
+    if inner is not None:
         return _grad_by_forward_mode(f, wrt, optimize)
     spec = _Spec(f, wrt, "grad", {"optimize": optimize})
 
@@ -242,25 +264,106 @@ def vjp(f, wrt=0, *, optimize=True):
 def jvp(f, wrt=0, *, optimize=True):
     """Forward mode: ``rg.jvp(f, wrt)(*args, tangent=t) -> (f(*args), directional derivative)``.
 
-    ``tangent`` has the structure of the ``wrt`` argument (a tuple of them for several)."""
+    ``tangent`` has the structure of the ``wrt`` argument (a tuple of them for several).
+
+    With ``batched=True``, ``tangent`` holds ``K`` directions along a leading axis (shape
+    ``(K,) + x.shape`` for each array or number ``x``; the same container of such arrays for
+    a list, tuple or dict) and the derivative has a leading axis of ``K`` too: one pass of
+    generated code that pushes all directions through NumPy at once. Where some operation has
+    no batched rule (e.g. a user ``register_tangent`` rule), it makes one pass per direction
+    and stacks the results: the same numbers, more slowly."""
     spec = _Spec(f, wrt, "jvp", {"optimize": optimize})
+    batch_spec = _Spec(f, wrt, "jvp_batch", {"optimize": optimize})
     from .passes.forward import tangent_parameters
 
-    def call(*args, tangent, **kwargs):
+    def call(*args, tangent, batched=False, **kwargs):
         values = spec.bind(args, kwargs)
         kinds = spec.kinds(values)
-        module = spec.module(kinds)
-        names = tangent_parameters(spec.target(kinds), spec.wrt_names)
         tangents = (tangent,) if spec.single else tuple(tangent)
         if len(tangents) != len(spec.wrt_names):
             raise DifferentiationError(
                 f"jvp of {f.__name__} needs {len(spec.wrt_names)} tangent(s), one per wrt "
                 f"parameter ({', '.join(spec.wrt_names)}); got {len(tangents)}",
                 **_where(f))
+        names = tangent_parameters(spec.target(kinds), spec.wrt_names)
+        if batched:
+            return _batched_jvp(spec, batch_spec, values, kinds, tangents, names)
+        module = spec.module(kinds)
         keywords = {names[p]: t for p, t in zip(spec.wrt_names, tangents)}
         value, derivative = module.functions[module.entry](*values, **keywords)
         return value, rt.like(derivative, value)
     return _derived(f, spec, call)
+
+
+_UNBATCHABLE = {}     # (batched spec, kinds) -> why it has no batched code
+
+
+def _batched_module(batch_spec, kinds):
+    """The compiled batched tangent module for arguments of these kinds, or None when some
+    primitive on the way has no batched rule (remembered, so it is not compiled again)."""
+    key = (id(batch_spec), kinds)
+    if key in _UNBATCHABLE:
+        return None
+    try:
+        return batch_spec.module(kinds)
+    except rules.Unbatchable as exc:
+        _UNBATCHABLE[key] = (batch_spec, str(exc))
+        return None
+
+
+def _batched_jvp(spec, batch_spec, values, kinds, tangents, names):
+    """``(value, derivatives)`` for a batch of directions: one pass of batched code, or where
+    that cannot be generated, one pass of the tangent code per direction."""
+    k = _directions(tangents)
+    module = _batched_module(batch_spec, kinds) if k else None
+    if module is not None:
+        keywords = {names[p]: t for p, t in zip(spec.wrt_names, tangents)}
+        value, derivative = module.functions[module.entry](*values, **keywords)
+        return value, rt.batch.like(derivative, value, k)
+    single = spec.module(kinds)
+    value, derivatives = None, []
+    for j in range(k):
+        keywords = {names[p]: rt.batch.pick(t, j) for p, t in zip(spec.wrt_names, tangents)}
+        value, derivative = single.functions[single.entry](*values, **keywords)
+        derivatives.append(rt.like(derivative, value))
+    if not derivatives:
+        value = spec.target(kinds)(*values)
+        return value, rt.batch.zeros_like(value, 0)
+    return value, rt.batch.like(rt.batch.stack(derivatives), value, k)
+
+
+def _directions(tangents):
+    """The number of directions ``K`` of batched tangents (all leaves must agree)."""
+    sizes = set()
+
+    def visit(tangent):
+        if isinstance(tangent, (list, tuple)):
+            for item in tangent:
+                visit(item)
+        elif isinstance(tangent, dict):
+            for item in tangent.values():
+                visit(item)
+        else:
+            if np.ndim(tangent) == 0:
+                raise DifferentiationError(
+                    "batched=True needs tangents with a leading axis of directions, "
+                    f"got {tangent!r}", hint="pass e.g. np.eye(x.size).reshape((-1,) + x.shape)")
+            sizes.add(len(tangent))
+    visit(tangents)
+    if len(sizes) != 1:
+        raise DifferentiationError(
+            f"batched tangents disagree on the number of directions: {sorted(sizes)}")
+    return sizes.pop()
+
+
+def _batched_source(derived, *args):
+    """The batched tangent module source of ``rg.jvp(f)`` for these arguments, or None when
+    it falls back to one pass per direction."""
+    spec = derived.__retrograd__
+    batch_spec = _Spec(spec.function, spec.wrt_names if not spec.single else spec.wrt_names[0],
+                       "jvp_batch", spec.options)
+    module = _batched_module(batch_spec, spec.kinds(spec.bind(args, {})))
+    return None if module is None else module.source
 
 
 def _grad_by_forward_mode(f, wrt, optimize):
@@ -277,35 +380,64 @@ def _grad_by_forward_mode(f, wrt, optimize):
         grads = []
         for name, position in zip(names, spec.positions):
             x = values[position]
-            derivatives = [_scalar_output(d, f) for d in columns[name]]
-            grads.append(float(derivatives[0]) if np.ndim(x) == 0 and not isinstance(
-                x, np.ndarray) else np.reshape(np.array(derivatives, dtype=float),
-                                               np.shape(x)))
+            derivatives = columns[name]
+            if np.size(derivatives) != np.size(x):
+                _scalar_output(derivatives[0], f)   # refuses a non-scalar output
+            grads.append(float(np.reshape(derivatives, ())) if np.ndim(x) == 0
+                         and not isinstance(x, np.ndarray)
+                         else np.reshape(np.asarray(derivatives, dtype=float), np.shape(x)))
         return grads[0] if single else tuple(grads)
     return _derived(f, _Spec(f, wrt, "grad", {"optimize": optimize}), call)
 
 
+def _grad_of_jvp(derived, wrt, optimize):
+    """``rg.grad(rg.jvp(f, wrt=a), wrt=b)(*args, tangent=v)``: the gradient with respect to
+    ``b`` of the directional derivative of scalar ``f`` along ``v`` (the Hessian times ``v``
+    when ``a == b``). Second derivatives of a twice-differentiable function commute, so that
+    is the derivative along ``v`` of the gradient with respect to ``b``: one forward pass over
+    the generated gradient (forward-over-reverse), rather than one pass per element of ``b``."""
+    inner = derived.__retrograd__
+    f = inner.function
+    params, _ = _parameters(f)
+    names, single = _resolve_wrt(f, params, wrt)
+    along = inner.wrt_names[0] if inner.single else inner.wrt_names
+    forward = jvp(grad(f, wrt=names[0] if single else names, optimize=optimize), wrt=along,
+                  optimize=optimize)
+
+    def call(*args, tangent, **kwargs):     # (a non-scalar f is refused by its gradient)
+        return forward(*args, tangent=tangent, **kwargs)[1]
+    spec = _Spec(f, wrt, "grad", {"optimize": optimize})
+    return _derived(f, spec, call)
+
+
 def _columns(forward, values, spec, names):
-    """{name: [directional derivative along each unit vector of that argument]}."""
-    zeros = [np.zeros(np.shape(values[p])) if isinstance(values[p], np.ndarray) else 0.0
-             for p in spec.positions]
-    result = {}
-    for index, (name, position) in enumerate(zip(names, spec.positions)):
+    """{name: array whose row ``k`` is the directional derivative along unit vector ``k`` of
+    that argument}: one batched forward pass over all unit vectors of all the arguments
+    (which itself makes one pass per direction where batched code cannot be generated)."""
+    sizes = []
+    for name, position in zip(names, spec.positions):
         x = values[position]
         if isinstance(x, (list, tuple, dict)):
             raise DifferentiationError(
                 f"higher derivatives with respect to a {type(x).__name__} argument (`{name}`) "
                 "are not supported", hint="pass the values as one array")
-        derivatives = []
-        for k in range(int(np.size(x))):
-            direction = np.zeros(np.shape(x))
-            direction.flat[k] = 1.0
-            tangents = list(zeros)
-            tangents[index] = direction if isinstance(x, np.ndarray) else 1.0
-            _, derivative = forward(*values, tangent=tangents[0] if spec.single
-                                    else tuple(tangents))
-            derivatives.append(derivative)
-        result[name] = derivatives
+        sizes.append(int(np.size(x)))
+    total = sum(sizes)
+    if total == 0:
+        return {name: np.zeros((0,)) for name in names}
+    tangents, offset = [], 0
+    for size, position in zip(sizes, spec.positions):     # the unit vectors, block by block
+        block = np.zeros((total, size))
+        block[offset:offset + size] = np.eye(size)
+        tangents.append(np.reshape(block, (total,) + np.shape(values[position])))
+        offset += size
+    _, derivatives = forward(*values, tangent=tangents[0] if spec.single else tuple(tangents),
+                             batched=True)
+    derivatives = np.asarray(derivatives, dtype=float)
+    result, offset = {}, 0
+    for name, size in zip(names, sizes):
+        result[name] = derivatives[offset:offset + size]
+        offset += size
     return result
 
 
@@ -360,7 +492,7 @@ def jacobian(f, wrt=0, *, optimize=True, mode=None):
             value, pullback = backward(*values)
         if use_forward:
             columns = _columns(forward, values, spec, spec.wrt_names)[spec.wrt_names[0]]
-            stacked = np.stack([np.asarray(c, dtype=float) for c in columns], axis=-1)
+            stacked = np.moveaxis(np.reshape(columns, (-1,) + out_shape), 0, -1)
             result = np.reshape(stacked, out_shape + in_shape)
         else:
             rows = []

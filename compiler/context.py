@@ -54,6 +54,8 @@ class Context:
     param_kinds: dict = dataclasses.field(default_factory=dict)  # name -> 'array'|'list'|...
     param_ranks: dict = dataclasses.field(default_factory=dict)  # name -> ndim or None
     same_shape: dict = dataclasses.field(default_factory=dict)   # name -> first param of its shape
+    param_dims: dict = dataclasses.field(default_factory=dict)   # name -> dimension classes
+    tuples: dict = dataclasses.field(default_factory=dict)       # temp -> its one tuple value
     ranks: dict = dataclasses.field(default_factory=dict)        # filled by ranks
     shapes: dict = dataclasses.field(default_factory=dict)       # filled by ranks
     generated_names: dict = dataclasses.field(default_factory=dict)  # name -> object our code uses

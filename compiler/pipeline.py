@@ -22,7 +22,7 @@ import retrograd.runtime as rt
 
 from . import rules, syntax
 from .errors import DifferentiationError, InternalError
-from .passes import (activity, aliases, copies, dce, emit, fold, forward, jumps, load,
+from .passes import (activity, aliases, broadcasts, copies, dce, emit, fold, forward, jumps, load,
                      normalize, ranks, resolve, reverse)
 
 rules.load_families()
@@ -90,26 +90,37 @@ class _Build:
 
     def tangent_name(self, function, wrt, ranks=()):
         """Name of the tangent function of a helper called in forward-mode code."""
-        key = (function, wrt, ranks, "jvp")
+        return self._tangent_name(function, wrt, ranks, "jvp")
+
+    def batched_tangent_name(self, function, wrt, ranks=()):
+        """Name of the batched tangent function of a helper called in batched code."""
+        return self._tangent_name(function, wrt, ranks, "jvp_batch")
+
+    def _tangent_name(self, function, wrt, ranks, form):
+        key = (function, wrt, ranks, form)
         if key not in self.names:
             base = function.__name__.lstrip("_") or "f"
-            names = (self.unique(f"jvp_{base}"),)
+            names = (self.unique(f"{form}_{base}"),)
             self.names[key] = names
             self.pending.append((key, names))
         return self.names[key][0]
 
 
 def derive(function, wrt, form, options=None, param_kinds=None, param_ranks=None,
-           same_shape=None, verbose=False):
+           same_shape=None, verbose=False, param_dims=None):
     """Compile the derivative of ``function`` w.r.t. parameter names ``wrt``.
 
-    ``form`` is 'grad', 'value_and_grad' (joint functions) or 'vjp' (forward/backward pair).
+    ``form`` is 'grad', 'value_and_grad' (joint functions), 'vjp' (forward/backward pair),
+    'jvp' (tangent function) or 'jvp_batch' (tangent function for a batch of directions; raises
+    ``rules.Unbatchable`` when some primitive has no batched rule). ``param_dims`` gives, per
+    array parameter, a class per dimension (1 for a size of one; equal classes, equal sizes),
+    which lets the ranks pass prove shapes and the code drop run-time broadcasting checks.
     """
     options = dict(options or {})
     build = _Build(options)
     top_name = _top_names(function, form, build)
     top = _compile_unit(function, wrt, form, top_name, build, param_kinds or {},
-                        param_ranks or {}, verbose, same_shape or {})
+                        param_ranks or {}, verbose, same_shape or {}, param_dims or {})
     units = [top]
     while build.pending:
         key, names = build.pending.pop(0)
@@ -123,27 +134,30 @@ def _top_names(function, form, build):
     base = function.__name__
     if form == "vjp":
         return build.unique(f"fwd_{base}"), build.unique(f"bwd_{base}")
-    if form == "jvp":
-        return (build.unique(f"jvp_{base}"),)
+    if form in ("jvp", "jvp_batch"):
+        return (build.unique(f"{form}_{base}"),)
     prefix = "grad" if form == "grad" else "value_and_grad"
     return (build.unique(f"{prefix}_{base}"),)
 
 
 def _compile_unit(function, wrt, form, names, build, param_kinds, param_ranks, verbose,
-                  same_shape=None):
+                  same_shape=None, param_dims=None):
     tree, context = load.run(function, options=build.options)
     context.names.taken |= build.taken
     context.wrt = tuple(wrt)
     context.param_kinds = dict(param_kinds)
     context.param_ranks = dict(param_ranks)
     context.same_shape = dict(same_shape or {})
+    context.param_dims = dict(param_dims or {})
     try:
         tree = _run_passes(tree, context, build, verbose)
         if form == "jvp":
             tangent = forward.run(tree, context, build.tangent_name)
+        elif form == "jvp_batch":
+            tangent = forward.run(tree, context, build.batched_tangent_name, batched=True)
         else:
             derivative = reverse.run(tree, context, build.helper_names)
-    except DifferentiationError:
+    except (DifferentiationError, rules.Unbatchable):
         raise
     except Exception as exc:  # an internal failure: report it against the user's code
         raise InternalError(
@@ -152,9 +166,10 @@ def _compile_unit(function, wrt, form, names, build, param_kinds, param_ranks, v
             lineno=context.source.first_line,
             source_line=context.source.line(context.source.first_line),
             hint="this is a bug in retrograd; please report it with this function") from exc
-    if form != "jvp" and context.optimize:
+    tangent_form = form in ("jvp", "jvp_batch")
+    if not tangent_form and context.optimize:
         copies.propagate(derivative.adjoint)
-    if form == "jvp":
+    if tangent_form:
         nodes = [emit.tangent_function(tangent, names[0])]
         comments = tangent.comments
     elif form == "vjp" or form == "split":
@@ -164,9 +179,11 @@ def _compile_unit(function, wrt, form, names, build, param_kinds, param_ranks, v
         nodes = list(emit.split(derivative, names[0], names[1], residuals))
     else:
         nodes = [emit.joint(derivative, names[0], with_value=(form == "value_and_grad"))]
-    if form != "jvp":
+    if not tangent_form:
         comments = derivative.comments
     if context.optimize:
+        if not tangent_form:
+            nodes = [broadcasts.run(copies.fold_temporaries(node), context) for node in nodes]
         nodes = [dce.run(fold.run(copies.fold_temporaries(node))) for node in nodes]
     build.taken |= set(names)
     return Unit(function, tuple(wrt), tuple(names), nodes, context, comments)
@@ -186,12 +203,12 @@ def _residuals(derivative, context):
     adjoint_side = set()
     for node in derivative.adjoint + [gast.Return(value=gast.Tuple(
             elts=derivative.gradients, ctx=gast.Load()))]:
-        for sub in gast.walk(node):
+        for sub in syntax.walk(node):
             if isinstance(sub, gast.Name):
                 adjoint_side.add(sub.id)
     primal_side = set(context.params)
     for node in derivative.preamble + derivative.primal:
-        for sub in gast.walk(node):
+        for sub in syntax.walk(node):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
                 primal_side.add(sub.id)
     order = context.params + sorted(primal_side - set(context.params))
@@ -203,7 +220,7 @@ def _possibly_undefined(derivative, residuals):
     for node in derivative.preamble + derivative.primal:
         if isinstance(node, gast.Assign):
             for target in node.targets:
-                defined |= {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+                defined |= {n.id for n in syntax.walk(target) if isinstance(n, gast.Name)}
     params = {a.id for a in derivative.args.args + derivative.args.posonlyargs +
               derivative.args.kwonlyargs}
     return [r for r in residuals if r not in defined and r not in params]

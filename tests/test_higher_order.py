@@ -90,6 +90,40 @@ def test_jvp_of_grad_is_a_hessian_vector_product():
     assert_close(product, numeric_jacobian(rg.grad(looped), V) @ direction, rtol=1e-4)
 
 
+def two_inputs(x, y):
+    z = x * y
+    while np.sum(z * z) < 10.0:
+        z = z * 1.5 + np.sin(y)
+    return np.sum(z ** 2) + np.sum(x * y * y)
+
+
+@pytest.mark.parametrize("f", [looped, with_helper], ids=lambda f: f.__name__)
+def test_grad_of_jvp_is_the_gradient_of_the_directional_derivative(f):
+    direction = RNG.standard_normal(V.shape)
+    directional = rg.jvp(f)
+
+    def along(v):
+        return directional(v, tangent=direction)[1]
+    assert_close(rg.grad(directional)(V, tangent=direction), numeric_jacobian(along, V),
+                 rtol=1e-4, atol=1e-6)
+
+
+def test_grad_of_jvp_with_respect_to_another_parameter():
+    x, y = RNG.uniform(0.2, 0.9, 3), RNG.uniform(0.2, 0.9, 3)
+    direction = RNG.standard_normal(3)
+    directional = rg.jvp(two_inputs, wrt=0)
+
+    def along(y_):
+        return directional(x, y_, tangent=direction)[1]
+    assert_close(rg.grad(directional, wrt=1)(x, y, tangent=direction),
+                 numeric_jacobian(along, y), rtol=1e-4, atol=1e-6)
+
+
+def test_grad_of_jvp_refuses_a_vector_valued_function():
+    with pytest.raises(rg.DifferentiationError, match="scalar"):
+        rg.grad(rg.jvp(vector_valued))(V, tangent=V)
+
+
 @pytest.mark.parametrize("mode", ["forward", "reverse", None])
 def test_jacobian_matches_finite_differences(mode):
     assert_close(rg.jacobian(vector_valued, mode=mode)(V), numeric_jacobian(vector_valued, V),

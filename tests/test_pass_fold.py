@@ -1,4 +1,4 @@
-"""fold: arithmetic on constants is done at compile time, nothing else changes.
+"""fold: arithmetic on constants is done at compile time, signs move to where they cost nothing.
 
 The pass runs alone on small parsed functions (the exact text it prints is checked, and both
 versions are run to show they compute the same), and inside the compiler on tiny models
@@ -167,3 +167,34 @@ def test_negative_base_power_is_right_without_optimization():
     raw = rg.source(rg.grad(models.alternating, optimize=False), 1.5, 2)
     assert "-1.0 ** k" not in raw
     assert rg.grad(models.alternating, optimize=False)(1.5, 2) == 1.0
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("d + -np.sum(g)", "d - np.sum(g)"),
+    ("d - -g", "d + g"),
+    ("d + -g * 0.1", "d - g * 0.1"),
+    ("d + g * -h", "d - g * h"),
+    ("-g * 0.1", "g * -0.1"),
+    ("-(g / 4.0)", "g / -4.0"),
+    ("--g", "g"),
+])
+def test_signs_join_the_operation_next_to_them(source, expected):
+    # each negation of an array is a pass over it; a sum or a constant takes the sign for free
+    before, after = folded(f"""
+        def f(d, g, h):
+            return {source}
+    """)
+    assert body(after) == [f"return {expected}"]
+    args = (np.array([1.0, -2.0]), np.array([0.5, 3.0]), np.array([-1.5, 0.25]))
+    assert np.array_equal(run_text(after, *args), run_text(before, *args))
+
+
+def test_augmented_subtraction_takes_the_sign():
+    before, after = folded("""
+        def f(d, g):
+            d += -g * 2.0
+            return d
+    """)
+    assert body(after) == ["d -= g * 2.0", "return d"]
+    d, g = np.array([1.0, 2.0]), np.array([0.5, -3.0])
+    assert np.array_equal(run_text(after, d.copy(), g), run_text(before, d.copy(), g))

@@ -9,7 +9,10 @@ the same shape (see ``shapes`` below). The reverse pass uses both to leave out
 ``unbroadcast`` where no broadcasting can have happened, which also spares the saves those
 calls would need.
 """
+import functools
+import inspect
 import math
+import textwrap
 
 import gast
 
@@ -28,6 +31,8 @@ def run(tree, context):
         elif isinstance(node, gast.For) and isinstance(node.target, gast.Name):
             ints.add(node.target.id)
             ranks[node.target.id] = 0
+    context.tuples = {name: values[0] for name, values in assigned.items()
+                      if len(values) == 1 and isinstance(values[0], (gast.Tuple, gast.List))}
     # Optimistic fixpoint: start from "no information" so that loops (``total = total + t``)
     # settle on a rank; a name whose assignments disagree becomes unknown (None).
     for name in assigned:
@@ -50,7 +55,7 @@ def run(tree, context):
         if rank is _NOTHING:
             ranks[name] = None
     context.ranks = ranks
-    context.shapes = shapes(tree, context, ranks)
+    context.shapes = shapes(tree, context, ranks, ints)
     context.kinds = Kinds(tree, context)
     return tree
 
@@ -185,6 +190,11 @@ def _call(call, ranks, context):
                     and call.args:
                 return rank_of(call.args[0], ranks)
             return None
+        if callee.kind == "function":
+            position = _returns_parameter(callee.obj)    # `def h(p): ...; return p`
+            if position is not None and position < len(call.args):
+                return rank_of(call.args[position], ranks)
+            return None
         if callee.kind != "rule":
             return None
         if getattr(callee.obj, "__module__", None) == "math" or callee.obj is float:
@@ -242,12 +252,52 @@ def _call(call, ranks, context):
                 return 0
         return None
     if family == "shape":
-        if name in ("transpose", "swapaxes", "moveaxis", "flip", "copy", "copy_method"):
+        if name in ("transpose", "swapaxes", "moveaxis", "flip", "fliplr", "flipud", "roll",
+                    "copy", "copy_method", "astype"):
             return arg_ranks.get(rule.params[0])
+        if name == "sort":
+            axis = bound.get("axis")
+            return 1 if _constant(axis) and axis.value is None else arg_ranks.get("a")
         if name == "ravel":
             return 1
+        pieces = bound.get(rule.params[0])
+        if isinstance(pieces, gast.Name):
+            pieces = context.tuples.get(pieces.id)      # the tuple ANF named
+        if name in ("concatenate", "stack") and isinstance(pieces, (gast.Tuple, gast.List)):
+            pieces = {rank_of(e, ranks) for e in pieces.elts}
+            if len(pieces) != 1 or None in pieces or _NOTHING in pieces:
+                return _NOTHING if _NOTHING in pieces else None
+            rank = pieces.pop()
+            axis = bound.get("axis")
+            if name == "concatenate" and _constant(axis) and axis.value is None:
+                return 1                        # flattened first
+            return rank + 1 if name == "stack" else (rank if rank > 0 else None)
         return None
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _returns_parameter(function):
+    """The position of the parameter every ``return`` of ``function`` returns unchanged (it
+    never assigns that name), or None."""
+    try:
+        tree = gast.parse(textwrap.dedent(inspect.getsource(function))).body[0]
+    except (OSError, TypeError, SyntaxError, IndexError):
+        return None
+    if not isinstance(tree, gast.FunctionDef):
+        return None
+    params = [a.id for a in tree.args.posonlyargs + tree.args.args]
+    returned = set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Return):
+            returned.add(node.value.id if isinstance(node.value, gast.Name) else None)
+        elif isinstance(node, (gast.Assign, gast.AugAssign, gast.For)) and any(
+                isinstance(t, gast.Name) and t.id in params for t in gast.walk(
+                    node.targets[0] if isinstance(node, gast.Assign) else node.target)):
+            return None
+    if len(returned) != 1 or None in returned or next(iter(returned)) not in params:
+        return None
+    return params.index(returned.pop())
 
 
 def _constant(node):
@@ -263,11 +313,15 @@ _ = math
 # by a symbol ("scalar", a parameter's name, or an operation over symbols such as
 # ("matmul", "x", "w")); equal symbols mean equal shapes. Unknown is None.
 
-def shapes(tree, context, ranks):
+def shapes(tree, context, ranks, ints=frozenset()):
     symbols = {}
     for param in context.params:
         rank = ranks.get(param)
         alike = context.same_shape.get(param, param)   # arguments called with equal shapes
+        dims = context.param_dims.get(param)
+        if dims is not None and len(dims) == rank:
+            symbols[param] = _dims(dims)                # the classes of its dimensions
+            continue
         symbols[param] = "scalar" if rank == 0 else (("param", alike) if rank is not None
                                                      else None)
     assigned = {}
@@ -285,7 +339,7 @@ def shapes(tree, context, ranks):
         for name, values in assigned.items():
             new = initial[name] if name in context.params else _NOTHING
             for value in values:
-                new = _join(new, _symbol(value, symbols, ranks, context))
+                new = _join(new, _symbol(value, symbols, ranks, context, ints))
             if ranks.get(name) == 0 and new is not _NOTHING:
                 new = "scalar"
             if new != symbols.get(name):
@@ -304,6 +358,67 @@ def symbol_of(node, symbols):
     return None
 
 
+# A shape known dimension by dimension is ("dims", (c0, c1, ...)): each c a class of sizes
+# (1 for a size of one; equal classes, equal sizes), from the classes of the arguments'
+# dimensions (``context.param_dims``). Broadcasting, matmul and reductions work on them exactly.
+
+def _dims(classes):
+    return "scalar" if not classes else ("dims", tuple(classes))
+
+
+def dims_of(symbol):
+    """The dimension classes of a symbol, or None when they are not known."""
+    if symbol == "scalar":
+        return ()
+    if isinstance(symbol, tuple) and symbol[0] == "dims":
+        return symbol[1]
+    return None
+
+
+def _broadcast_dims(a, b):
+    out = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x != y and 1 not in (x, y):
+            return None                 # does not broadcast (an error at run time)
+        out.append(y if x == 1 else x)
+    return _dims(reversed(out))
+
+
+def _matmul_dims(a, b):
+    if not a or not b:
+        return None
+    if len(a) == 1 and len(b) == 1:
+        return "scalar"
+    if len(a) == 1:
+        return _dims(b[:-2] + b[-1:])
+    if len(b) == 1:
+        return _dims(a[:-1])
+    batch = _broadcast_dims(a[:-2], b[:-2])
+    if batch is None:
+        return None
+    return _dims(dims_of(batch) + (a[-2], b[-1]))
+
+
+def _reduce_dims(classes, axis, keepdims):
+    """The classes after reducing over constant ``axis`` (None: all), or None."""
+    n = len(classes)
+    if axis is None:
+        axes = set(range(n))
+    else:
+        try:
+            axes = {a % n if -n <= a < n else None for a in (
+                axis if isinstance(axis, tuple) else (axis,))}
+        except TypeError:
+            return None
+        if None in axes:
+            return None
+    if keepdims:
+        return _dims(tuple(1 if i in axes else c for i, c in enumerate(classes)))
+    return _dims(tuple(c for i, c in enumerate(classes) if i not in axes))
+
+
 def _broadcast(a, b):
     if a is _NOTHING or b is _NOTHING:
         return _NOTHING
@@ -311,20 +426,44 @@ def _broadcast(a, b):
         return None
     if a == b:
         return a
-    if b == "scalar":
+    if dims_of(a) is not None and dims_of(b) is not None:
+        return _broadcast_dims(dims_of(a), dims_of(b))
+    if b == "scalar" or _kept_from(b) == a:
         return a
-    if a == "scalar":
+    if a == "scalar" or _kept_from(a) == b:
         return b
     return None
+
+
+def _kept_from(symbol):
+    """The shape a keepdims reduction's result broadcasts back to, if it is one."""
+    return symbol[2] if isinstance(symbol, tuple) and symbol[0] == "kept" else None
 
 
 _ELEMENTWISE_BINARY = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.FloorDiv,
                        gast.Mod)
 
 
-def _symbol(value, symbols, ranks, context):
+# shape-family rules whose result has the shape of their first argument
+_SAME_SHAPE = {"flip", "fliplr", "flipud", "roll", "copy", "copy_method", "astype"}
+
+
+def _symbol(value, symbols, ranks, context, ints=frozenset()):
     if isinstance(value, (gast.Constant, gast.Name)):
         return symbol_of(value, symbols)
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+        # every x[i] with an integer i has the shape of x without its first axis
+        base = symbols.get(value.value.id)
+        index = value.slice
+        if base is _NOTHING:
+            return _NOTHING
+        if base is not None and base != "scalar" and (
+                isinstance(index, gast.Name) and index.id in ints
+                or isinstance(index, gast.Constant) and type(index.value) is int):
+            if dims_of(base) is not None:
+                return _dims(dims_of(base)[1:])
+            return "scalar" if ranks.get(value.value.id) == 1 else ("item", base)
+        return None
     if _is_stack_pop(value):
         return _NOTHING
     if isinstance(value, gast.BinOp):
@@ -334,6 +473,8 @@ def _symbol(value, symbols, ranks, context):
         if isinstance(value.op, gast.MatMult):
             if a is _NOTHING or b is _NOTHING:
                 return _NOTHING
+            if dims_of(a) is not None and dims_of(b) is not None:
+                return _matmul_dims(dims_of(a), dims_of(b))
             return ("matmul", a, b) if a is not None and b is not None else None
         return None
     if isinstance(value, gast.UnaryOp):
@@ -341,6 +482,8 @@ def _symbol(value, symbols, ranks, context):
     if isinstance(value, gast.Attribute):
         if value.attr == "T" and isinstance(value.value, gast.Name):
             inner = symbols.get(value.value.id)
+            if dims_of(inner) is not None:
+                return _dims(dims_of(inner)[::-1])
             return inner if inner in ("scalar", _NOTHING, None) else ("T", inner)
         return None
     if isinstance(value, gast.Call) and not (
@@ -366,11 +509,35 @@ def _symbol(value, symbols, ranks, context):
             for symbol in operands:
                 result = _broadcast(result, symbol)
             return result
+        if rule.family == "shape" and rule.name in _SAME_SHAPE and rule.params:
+            return symbol_of(bound[rule.params[0]], symbols)
+        if rule.family == "shape" and rule.name == "sort" and not (
+                _constant(bound.get("axis")) and bound["axis"].value is None):
+            return symbol_of(bound["a"], symbols)
         if rule.family == "reductions":
             axis, keepdims = bound.get("axis"), bound.get("keepdims")
+            inner = symbol_of(bound["x"], symbols) if "x" in bound else None
+            if inner is _NOTHING:
+                return _NOTHING
+            if dims_of(inner) is not None and _constant(keepdims) \
+                    and rule.name not in ("cumsum", "cumprod"):
+                axes = axis.value if _constant(axis) else tuple(
+                    e.value for e in axis.elts) if isinstance(axis, gast.Tuple) and all(
+                    _constant(e) for e in axis.elts) else _NOTHING
+                if axes is not _NOTHING:
+                    return _reduce_dims(dims_of(inner), axes, keepdims.value)
             if _constant(axis) and axis.value is None and _constant(keepdims) \
                     and not keepdims.value and rule.name not in ("cumsum", "cumprod"):
                 return "scalar"
+            if _constant(keepdims) and keepdims.value is True and "x" in bound \
+                    and rule.name not in ("cumsum", "cumprod"):
+                inner = symbol_of(bound["x"], symbols)     # x's shape, the axes made 1
+                axes = axis.value if _constant(axis) else tuple(
+                    e.value for e in axis.elts) if isinstance(axis, gast.Tuple) and all(
+                    _constant(e) for e in axis.elts) else _NOTHING
+                if inner in (None, _NOTHING, "scalar") or axes is _NOTHING:
+                    return inner if inner in (_NOTHING, "scalar") else None
+                return ("kept", axes, inner)
             if rule.name in ("cumsum", "cumprod") and _constant(axis) and axis.value is not None:
                 return symbol_of(bound["x"], symbols)
         return None

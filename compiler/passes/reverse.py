@@ -24,6 +24,7 @@ from .. import rules, syntax
 from ..errors import refuse
 from . import activity as activity_pass
 from . import primitives, resolve, saves
+from . import ranks as ranks_pass
 
 ZERO, OWNED, SHARED = "zero", "owned", "shared"
 _COMMENT_SERIAL = itertools.count()
@@ -193,7 +194,7 @@ class _Reverse:
         if id(stmt) in self.plan.save_part:
             target = stmt.targets[0]
             part = gast.Subscript(value=syntax.name(target.value.id),
-                                  slice=copy.deepcopy(target.slice), ctx=gast.Load())
+                                  slice=syntax.clone(target.slice), ctx=gast.Load())
             before.append(self.push(target.value.id, syntax.call("rt.copy", [part])))
         line = getattr(stmt, "lineno", None)
         if isinstance(stmt, gast.If):
@@ -207,7 +208,7 @@ class _Reverse:
         elif isinstance(stmt, gast.Assign) and self._helper_call(stmt) is not None:
             core = [self.primal_helper_call(stmt)]
         else:
-            core = [copy.deepcopy(stmt)]
+            core = [syntax.clone(stmt)]
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
                 and stmt.targets[0].id in self.shape_names:
             var = stmt.targets[0].id
@@ -249,7 +250,7 @@ class _Reverse:
         """Whether the save plan restores anything inside ``loop`` (then its adjoint loop
         runs, if only to restore, and needs the trip count)."""
         plan = self.plan
-        for node in gast.walk(loop):
+        for node in syntax.walk(loop):
             if isinstance(node, gast.stmt) and node is not loop and (
                     id(node) in plan.push_before or id(node) in plan.push_after
                     or id(node) in plan.save_part or id(node) in plan.undo_append):
@@ -260,7 +261,7 @@ class _Reverse:
         self.loop_depth += 1
         body = self.primal_block(loop.body)
         self.loop_depth -= 1
-        new = gast.For(target=copy.deepcopy(loop.target), iter=copy.deepcopy(loop.iter),
+        new = gast.For(target=syntax.clone(loop.target), iter=syntax.clone(loop.iter),
                        body=body or [gast.Pass()], orelse=[], type_comment=None)
         if not (self._needs_counter(loop) and self._loop_has_adjoint(loop)):
             return [new]
@@ -336,7 +337,7 @@ class _Reverse:
     def primal_helper_call(self, stmt):
         function, wrt, bound = self._helper_call(stmt)
         use = self._helper_use(function, wrt, self._argument_ranks(bound))
-        call = copy.deepcopy(stmt.value)
+        call = syntax.clone(stmt.value)
         call.func = syntax.name(use.forward)
         target = gast.Tuple(elts=[syntax.name(stmt.targets[0].id, gast.Store()),
                                   syntax.name(self.residual(stmt), gast.Store())],
@@ -352,7 +353,7 @@ class _Reverse:
         recomputed = self.plan.recompute.get(id(statements), [])
         for stmt in statements:
             if any(stmt is r for r in recomputed):
-                out.append(copy.deepcopy(stmt))
+                out.append(syntax.clone(stmt))
         last_line = None
         for stmt in reversed(statements):
             code = self.adjoint_statement(stmt, state)
@@ -397,6 +398,8 @@ class _Reverse:
     def _record_reads(self, stmt, code, _marker):
         if self.shape_names:
             _read_shapes(code, self.shape_names)
+        if not self.dry:
+            return        # only the dry run's reads are used (to plan the saves)
         if not isinstance(stmt, (gast.If, gast.For, gast.While)):
             found = self._primal_reads_of(code)
         else:
@@ -409,7 +412,7 @@ class _Reverse:
         adjoint_names = set(self.adjoint_names.values())
         shape_positions = {id(n) for node in code for n in _shape_arguments(node)}
         for node in code:
-            for sub in gast.walk(node):
+            for sub in syntax.walk(node):
                 if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) \
                         and sub.id in self.primal_names and sub.id not in adjoint_names:
                     found.add(sub.id)
@@ -423,7 +426,7 @@ class _Reverse:
         if isinstance(stmt, gast.If):
             return {stmt.test.id} if isinstance(stmt.test, gast.Name) else set()
         if isinstance(stmt, gast.For):
-            return {n.id for n in gast.walk(stmt.iter) if isinstance(n, gast.Name)
+            return {n.id for n in syntax.walk(stmt.iter) if isinstance(n, gast.Name)
                     and n.id in self.primal_names}
         return set()
 
@@ -462,7 +465,7 @@ class _Reverse:
             out = []
             for key, elt in zip(value.keys, value.values):
                 if isinstance(elt, gast.Name) and elt.id in active:
-                    item = gast.Subscript(value=syntax.name(dz), slice=copy.deepcopy(key),
+                    item = gast.Subscript(value=syntax.name(dz), slice=syntax.clone(key),
                                           ctx=gast.Load())
                     self.contribute(elt.id, item, state, out)
             return out
@@ -549,15 +552,21 @@ class _Reverse:
         own = primitives.rank(bound[contribution.param], ranks)
         if (others and all(r == 0 for r in other_ranks)) or (own == 0 and ranks.get(var) == 0):
             return value.args[0]
+        if own == 0 and ranks.get(var) not in (0, None):
+            return _sum(value.args[0])          # a number's share is the total
         node = bound[contribution.param]
         own_shape = self.context.shapes.get(node.id) if isinstance(node, gast.Name) else None
         if own_shape is not None and own_shape == self.context.shapes.get(var):
             return value.args[0]
-        return value
+        return _static_unbroadcast(value, ranks_pass.dims_of(own_shape),
+                                   ranks_pass.dims_of(self.context.shapes.get(var)))
 
     def shape_from_parameter(self, tree):
         """``np.shape(t)`` where ``t`` provably has a parameter's shape reads the parameter's
         shape instead, so ``t`` need not be kept (``np.sum(x * x)``: no ``x * x`` saved)."""
+        if not any(isinstance(node, gast.Attribute) and node.attr == "shape"
+                   for node in syntax.walk(tree)):
+            return tree       # no np.shape(...) to rewrite
         shapes, params = self.context.shapes, set(self.context.params)
 
         class _Rewrite(gast.NodeTransformer):
@@ -568,6 +577,11 @@ class _Reverse:
                     symbol = shapes.get(node.args[0].id)
                     if symbol == "scalar":
                         return gast.Tuple(elts=[], ctx=gast.Load())
+                    if ranks_pass.dims_of(symbol) is not None:
+                        alike = [p for p in params if shapes.get(p) == symbol]
+                        if alike:
+                            node.args[0] = syntax.name(alike[0])
+                        return node
                     if isinstance(symbol, tuple) and symbol[0] == "param" \
                             and symbol[1] in params and shapes.get(symbol[1]) == symbol:
                         node.args[0] = syntax.name(symbol[1])
@@ -623,7 +637,7 @@ class _Reverse:
             d = self.adj(base)
             value = stmt.value
             if self.activity.is_active(value):
-                part = gast.Subscript(value=syntax.name(d), slice=copy.deepcopy(target.slice),
+                part = gast.Subscript(value=syntax.name(d), slice=syntax.clone(target.slice),
                                       ctx=gast.Load())
                 scalar = self.context.ranks.get(value.id) == 0 and self.kinds.is_array(base)
                 if not scalar:
@@ -631,13 +645,13 @@ class _Reverse:
                 self.contribute(value.id, part, state, code, fresh=scalar)
             self._own(base, state, code)
             zero = gast.Assign(targets=[gast.Subscript(value=syntax.name(d),
-                                                       slice=copy.deepcopy(target.slice),
+                                                       slice=syntax.clone(target.slice),
                                                        ctx=gast.Store())],
                                value=syntax.const(0.0), type_comment=None)
             code.append(zero)
         if id(stmt) in self.plan.save_part:
             restore = gast.Assign(targets=[gast.Subscript(value=syntax.name(base),
-                                                          slice=copy.deepcopy(target.slice),
+                                                          slice=syntax.clone(target.slice),
                                                           ctx=gast.Store())],
                                   value=syntax.call(gast.Attribute(
                                       value=syntax.name(self.plan.stack(base)), attr="pop",
@@ -688,9 +702,9 @@ class _Reverse:
         if not body and not orelse:
             return []
         if not body:
-            test = gast.UnaryOp(op=gast.Not(), operand=copy.deepcopy(stmt.test))
+            test = gast.UnaryOp(op=gast.Not(), operand=syntax.clone(stmt.test))
             return [gast.If(test=test, body=orelse, orelse=[])]
-        return [gast.If(test=copy.deepcopy(stmt.test), body=body, orelse=orelse)]
+        return [gast.If(test=syntax.clone(stmt.test), body=body, orelse=orelse)]
 
     def join(self, var, a, b):
         """The status of an adjoint where two paths meet (zeros get materialised)."""
@@ -730,29 +744,31 @@ class _Reverse:
         return syntax.assign(self.adj(var), value)
 
     def adjoint_loop(self, loop, state):
+        # The adjoint statuses at the top of the reversed body are a fixed point: passes over
+        # the body (from the statuses so far, each pass undone) until they stop changing. The
+        # pass that confirms the fixed point is the body's code, kept rather than written again.
         entry = dict(state)
         top = dict(entry)
+        kept = None
         for _ in range(5):
+            checkpoint = self._checkpoint()
+            before = self._materialize_entering(top, entry)
             trial = dict(top)
-            scratch = copy.deepcopy(self.names.__dict__), dict(self.adjoint_names), \
-                dict(self.comments), dict(self.counters), dict(self.counter_stacks), \
-                dict(self.residual_names)
-            self._trial(loop.body, trial)
-            self.names.__dict__ = scratch[0]
-            self.adjoint_names, self.comments, self.counters, self.counter_stacks, \
-                self.residual_names = scratch[1:]
+            body = self.adjoint_block(loop.body, trial)
             new_top = dict(top)
             for var in set(trial) | set(top):
                 new_top[var] = self.join(var, top.get(var, ZERO), trial.get(var, ZERO))
             if new_top == top:
+                kept = before, body, trial
                 break
+            self._restore(checkpoint)
             top = new_top
-        before = []
-        for var in sorted(top):
-            if top[var] != ZERO and entry.get(var, ZERO) == ZERO:
-                before.append(self.materialize(var))
-        body_state = dict(top)
-        body = self.adjoint_block(loop.body, body_state)
+        if kept is None:
+            before = self._materialize_entering(top, entry)
+            body_state = dict(top)
+            body = self.adjoint_block(loop.body, body_state)
+        else:
+            before, body, body_state = kept
         for var in sorted(top):
             if top[var] != ZERO and body_state.get(var, ZERO) == ZERO:
                 body.append(self.materialize(var))
@@ -764,12 +780,21 @@ class _Reverse:
         state.update(top)
         return before + self.reverse_loop(loop, body)
 
-    def _trial(self, body, state):
-        saved_reads = dict(self.reads)
-        saved_helpers = list(self.helpers)
-        self.adjoint_block(body, state)
-        self.reads = saved_reads
-        self.helpers = saved_helpers
+    def _materialize_entering(self, top, entry):
+        """Adjoints zero where the reversed loop starts but not at the top of its body."""
+        return [self.materialize(var) for var in sorted(top)
+                if top[var] != ZERO and entry.get(var, ZERO) == ZERO]
+
+    def _checkpoint(self):
+        """What a pass over a loop body changes, to undo a pass that is only a trial."""
+        return (copy.deepcopy(self.names.__dict__), dict(self.adjoint_names), dict(self.comments),
+                dict(self.counters), dict(self.counter_stacks), dict(self.residual_names),
+                dict(self.reads), list(self.helpers))
+
+    def _restore(self, checkpoint):
+        self.names.__dict__ = checkpoint[0]
+        self.adjoint_names, self.comments, self.counters, self.counter_stacks, \
+            self.residual_names, self.reads, self.helpers = checkpoint[1:]
 
     def reverse_loop(self, loop, body):
         out = []
@@ -784,13 +809,13 @@ class _Reverse:
             iterator = syntax.call("range", [syntax.name(self._counter(loop))])
             target = syntax.name("_", gast.Store())
         else:
-            iterator = copy.deepcopy(loop.iter)
+            iterator = syntax.clone(loop.iter)
             if counted:
                 iterator = gast.Subscript(value=iterator,
                                           slice=gast.Slice(None, syntax.name(
                                               self._counter(loop)), None), ctx=gast.Load())
             iterator = syntax.call("reversed", [iterator])
-            target = copy.deepcopy(loop.target)
+            target = syntax.clone(loop.target)
         out.append(gast.For(target=target, iter=iterator, body=body, orelse=[],
                             type_comment=None))
         return out
@@ -885,7 +910,7 @@ def _fresh(value):
 
 def _shape_arguments(tree):
     """Names read only for their shape: ``rt.unbroadcast(g, x)``'s ``x``, ``np.shape(x)``."""
-    for node in gast.walk(tree):
+    for node in syntax.walk(tree):
         if isinstance(node, gast.Call) and len(node.args) >= 1:
             text = syntax.dotted(node.func)
             if text == "rt.unbroadcast" and len(node.args) == 2 \
@@ -909,7 +934,9 @@ def _read_shapes(code, shape_names):
                 node.args[1] = syntax.name(shape_names[node.args[1].id])
             return node
     for position, node in enumerate(code):
-        code[position] = _Rewrite().visit(node)
+        if any(isinstance(name, gast.Name) and name.id in shape_names
+               for name in syntax.walk(node)):
+            code[position] = _Rewrite().visit(node)
 
 
 def _index_value(index):
@@ -950,3 +977,35 @@ def _walk_same(stmt):
 
 
 
+
+
+def _static_unbroadcast(call, own, out):
+    """``rt.unbroadcast(g, x)`` as the sums it amounts to, when the dimension classes of ``x``
+    (``own``) and of the result ``g`` has the shape of (``out``) are known: ``np.sum(g,
+    axis=0)`` for a bias added to every row, ``np.sum(g, axis=1, keepdims=True)`` for a column
+    broadcast across. Else the call itself (it decides at run time)."""
+    if own is None or out is None or len(own) > len(out):
+        return call
+    g = call.args[0]
+    lead = len(out) - len(own)
+    kept = tuple(i for i, c in enumerate(own) if c == 1 and out[lead + i] != 1)
+    if lead:
+        g = _sum(g, tuple(range(lead)))
+    if kept:
+        g = _sum(g, kept, keepdims=True)
+    return g
+
+
+def _sum(g, axes=None, keepdims=False):
+    """``np.sum(g, axis=axes, keepdims=...)``, negated outside when ``g`` is (``-np.sum(g)``:
+    a negation of the small result rather than of the whole array)."""
+    if isinstance(g, gast.UnaryOp) and isinstance(g.op, gast.USub):
+        return gast.UnaryOp(op=gast.USub(), operand=_sum(g.operand, axes, keepdims))
+    keywords = []
+    if axes is not None:
+        axis = syntax.const(axes[0]) if len(axes) == 1 else gast.Tuple(
+            elts=[syntax.const(i) for i in axes], ctx=gast.Load())
+        keywords.append(gast.keyword(arg="axis", value=axis))
+    if keepdims:
+        keywords.append(gast.keyword(arg="keepdims", value=syntax.const(True)))
+    return syntax.call(syntax.expr("np.sum"), [g], keywords)

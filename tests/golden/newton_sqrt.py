@@ -20,7 +20,7 @@ def grad_newton_sqrt(a):
         d_t2 = dx * 0.5
         x = _stack_x.pop()
         da = da + d_t2 / x
-        dx = d_t2 + -d_t2 * _t1 / x
+        dx = d_t2 - d_t2 * _t1 / x
     # golden_models.py:104  x = a
     da = da + dx
     return da

@@ -30,5 +30,5 @@ def grad_pair_list(x):
         _t1 = _stack_t1.pop()
         # golden_models.py:84  parts.append(np.cos(x * k))
         d_t2 = dparts.pop()
-        dx = dx + -d_t2 * np.sin(_t1) * k
+        dx = dx - d_t2 * np.sin(_t1) * k
     return dx

@@ -5,33 +5,21 @@ import retrograd.runtime as rt
 
 def grad_rnn(h, w, u, xs):
     _stack_h = []
-    _stack_shape_t2 = []
-    _stack_shape_t4 = []
     _t1 = len(xs)
     for t in range(_t1):
-        _t2 = h @ w
-        _shape_t2 = np.shape(_t2)
-        _stack_shape_t2.append(_shape_t2)
         _t3 = xs[t]
-        _t4 = _t3 @ u
-        _shape_t4 = np.shape(_t4)
-        _stack_shape_t4.append(_shape_t4)
         _stack_h.append(h)
-        h = np.tanh(_t2 + _t4)
-    _t6 = h * h
+        h = np.tanh(h @ w + _t3 @ u)
     # golden_models.py:100  return np.sum(h * h)
-    dh = 2.0 * h * np.full(np.shape(_t6), 1.0)
+    dh = 2.0 * h * 1.0
     du = rt.zeros_like(u)
     dw = rt.zeros_like(w)
     for t in reversed(range(_t1)):
-        _shape_t2 = _stack_shape_t2.pop()
-        _shape_t4 = _stack_shape_t4.pop()
         _t3 = xs[t]
         # golden_models.py:99  h = np.tanh(h @ w + xs[t] @ u)
         d_t5 = dh * (1.0 - h * h)
         h = _stack_h.pop()
-        d_t2 = rt.unbroadcast(d_t5, _shape_t2)
-        du += _t3.T @ rt.unbroadcast(d_t5, _shape_t4)
-        dh = d_t2 @ w.T
-        dw += h.T @ d_t2
+        du += _t3.T @ d_t5
+        dh = d_t5 @ w.T
+        dw += h.T @ d_t5
     return dh, dw, du
