@@ -198,3 +198,21 @@ def test_augmented_subtraction_takes_the_sign():
     assert body(after) == ["d -= g * 2.0", "return d"]
     d, g = np.array([1.0, 2.0]), np.array([0.5, -3.0])
     assert np.array_equal(run_text(after, d.copy(), g), run_text(before, d.copy(), g))
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("2.0 * g * 1.0", "2.0 * g"),
+    ("1.0 * (g / h)", "g / h"),
+    ("(g + 0.5) / 1.0", "g + 0.5"),
+    ("g * 1.0", "g * 1.0"),           # g may hold integers: times 1.0 makes them floats
+    ("2 * g * 1.0", "2 * g * 1.0"),
+])
+def test_times_one_disappears_only_from_floats(source, expected):
+    before, after = folded(f"""
+        def f(d, g, h):
+            return {source}
+    """)
+    assert body(after) == [f"return {expected}"]
+    args = (np.array([1.0, -2.0]), np.array([1, 3]), np.array([-1.5, 0.25]))
+    assert np.array_equal(run_text(after, *args), run_text(before, *args))
+    assert run_text(after, *args).dtype == run_text(before, *args).dtype

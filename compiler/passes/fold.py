@@ -13,6 +13,7 @@ which Python reads as ``-(1.0 ** k)``); operands that are not constants are neve
     dm = d + -np.sum(g)          ->   dm = d - np.sum(g)
     dv = dv + -da * 0.1          ->   dv = dv - da * 0.1
     dx = -da * 0.1               ->   dx = da * -0.1
+    dh = 2.0 * h * 1.0           ->   dh = 2.0 * h
 """
 import math
 import operator
@@ -32,6 +33,11 @@ def run(function):
 class _Fold(gast.NodeTransformer):
     def visit_BinOp(self, node):
         self.generic_visit(node)
+        if isinstance(node.op, (gast.Mult, gast.Div)) and _one(node.right) \
+                and _floating(node.left):
+            return node.left        # 2.0 * h * 1.0 is 2.0 * h: already a float
+        if isinstance(node.op, gast.Mult) and _one(node.left) and _floating(node.right):
+            return node.right
         if isinstance(node.op, (gast.Add, gast.Sub)) and _negation(node.right):
             # a + -b is a - b (IEEE subtraction is addition of the negation): one operation
             node.op = gast.Sub() if isinstance(node.op, gast.Add) else gast.Add()
@@ -109,6 +115,24 @@ def _huge_power(node):
             and isinstance(exponent, int)):
         return False
     return abs(base) > 1 and exponent * math.log2(abs(base)) > 64
+
+
+def _one(node):
+    return isinstance(node, gast.Constant) and type(node.value) is float and node.value == 1.0
+
+
+def _floating(node):
+    """Whether ``node`` certainly computes floats (times 1.0 changes nothing): a float
+    constant, a true division, or arithmetic with a floating operand."""
+    if isinstance(node, gast.Constant):
+        return type(node.value) is float
+    if isinstance(node, gast.UnaryOp):
+        return _floating(node.operand)
+    if isinstance(node, gast.BinOp):
+        return isinstance(node.op, gast.Div) or (
+            isinstance(node.op, (gast.Add, gast.Sub, gast.Mult))
+            and (_floating(node.left) or _floating(node.right)))
+    return False
 
 
 def _negation(node):

@@ -5,7 +5,7 @@ import numpy as np
 def grad_broadcast_bias(m, b):
     _t2 = np.tanh(m + b)
     # golden_models.py:18  return np.sum(np.tanh(m + b) ** 2)
-    d_t1 = 2.0 * _t2 * 1.0 * (1.0 - _t2 * _t2)
+    d_t1 = 2.0 * _t2 * (1.0 - _t2 * _t2)
     dm = d_t1
     db = np.sum(d_t1, axis=0)
     return dm, db

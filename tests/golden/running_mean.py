@@ -10,7 +10,7 @@ def grad_running_mean(v):
     for i in range(1, _t2):
         acc[i] = 0.9 * acc[i - 1] + 0.1 * v[i]
     # golden_models.py:78  return np.sum(acc ** 2)
-    dacc = 2.0 * acc * 1.0
+    dacc = 2.0 * acc
     dv = rt.zeros_like(v)
     for i in reversed(range(1, _t2)):
         # golden_models.py:77  acc[i] = 0.9 * acc[i - 1] + 0.1 * v[i]
