@@ -892,3 +892,35 @@ def test_generated_module_with_helpers_is_readable(f, args):
     # the derivative of every helper actually used appears once
     names = re.findall(r"^def (\w+)\(", text, flags=re.M)
     assert len(names) == len(set(names)), f"duplicate definitions: {names}"
+
+
+def sine_of(p, q):
+    return np.sin(q) * p
+
+
+def helper_argument_changed_after_the_call(x, v):
+    a = v * 1.0
+    total = np.sum(sine_of(x, a))      # the helper's backward needs `a` as it was here
+    a[0] = 0.5
+    return total + np.sum(a * a)
+
+
+def test_array_passed_to_a_helper_and_changed_afterwards():
+    # once silently wrong (random programs rp-036): the residual held `a` by reference
+    check_gradient(helper_argument_changed_after_the_call, 0.7, np.array([0.1, 0.2, 0.3]),
+                   wrt=(0, 1))
+
+
+def float_result(p):
+    return np.sin(p) + 1.0
+
+
+def number_from_a_helper_updated(x, v):
+    s = float_result(x)
+    t = s
+    s += x                    # a float: rebinding, not a change t would see
+    return s * t + np.sum(v)
+
+
+def test_number_returned_by_a_helper_is_not_an_alias():
+    check_gradient(number_from_a_helper_updated, 0.7, np.array([0.1, 0.2]), wrt=(0, 1))

@@ -1140,3 +1140,18 @@ def append_copies_then_mutate(v):
 
 def test_list_of_copies_of_array_mutated_in_place():
     check_gradient(append_copies_then_mutate, V5.copy())
+
+
+def second_update_under_a_view(x, v):
+    a = v * 1.0
+    a *= x                      # the first in-place update: nothing views `a` yet
+    m = a.reshape(2, 2)
+    a *= 2.0                    # the second one changes `m` too
+    return np.sum(m)
+
+
+def test_every_in_place_update_is_checked_for_aliases():
+    # once silently wrong (random programs): only the first `a *= ...` of a name was checked
+    with pytest.raises(rg.DifferentiationError, match="same object") as caught:
+        rg.grad(second_update_under_a_view, wrt=(0, 1))(0.7, V5[:4].copy())
+    assert caught.value.lineno == second_update_under_a_view.__code__.co_firstlineno + 4

@@ -222,13 +222,13 @@ def _in_place_changes(tree, context):
             yield stmt, stmt.targets[0].value.id, "setitem"
         elif _is_method_call(stmt, "append"):
             yield stmt, stmt.value.func.value.id, "append"
-    updated = {}
+    updated = set()
     for name, line in context.inplace_updates:
         if context.ranks.get(name) != 0:
-            updated.setdefault(name, line)
+            updated.add((name, line))           # every `x += ...` of x, not just its first
     for stmt in _statements(tree.body):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
-                and updated.get(stmt.targets[0].id) == getattr(stmt, "lineno", None):
+                and (stmt.targets[0].id, getattr(stmt, "lineno", None)) in updated:
             yield stmt, stmt.targets[0].id, "augmented"
 
 

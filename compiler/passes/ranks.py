@@ -194,7 +194,12 @@ def _call(call, ranks, context):
             position = _returns_parameter(callee.obj)    # `def h(p): ...; return p`
             if position is not None and position < len(call.args):
                 return rank_of(call.args[position], ranks)
-            return None
+            if call.keywords or any(isinstance(a, gast.Starred) for a in call.args):
+                return None
+            arg_ranks = tuple(rank_of(a, ranks) for a in call.args)
+            if _NOTHING in arg_ranks:
+                return _NOTHING
+            return helper_rank(callee.obj, arg_ranks)
         if callee.kind != "rule":
             return None
         if getattr(callee.obj, "__module__", None) == "math" or callee.obj is float:
@@ -274,6 +279,33 @@ def _call(call, ranks, context):
             return rank + 1 if name == "stack" else (rank if rank > 0 else None)
         return None
     return None
+
+
+_IN_PROGRESS = set()
+
+
+@functools.lru_cache(maxsize=256)
+def helper_rank(function, arg_ranks):
+    """The rank of what user function ``function`` returns for arguments of these ranks (by
+    running the passes up to this one on it), or None when unknown or not one rank."""
+    from . import jumps, load, normalize, resolve
+    key = (function, arg_ranks)
+    if key in _IN_PROGRESS:
+        return None                             # recursion: no rank
+    _IN_PROGRESS.add(key)
+    try:
+        tree, context = load.run(function)
+        context.param_ranks = {p: r for p, r in zip(context.params, arg_ranks) if r is not None}
+        for step in (resolve, jumps, normalize):
+            tree = step.run(tree, context)
+        run(tree, context)
+        found = {rank_of(node.value, context.ranks) if node.value is not None else None
+                 for node in gast.walk(tree) if isinstance(node, gast.Return)}
+        return found.pop() if len(found) == 1 else None
+    except Exception:                           # noqa: BLE001 - refused there, reported later
+        return None
+    finally:
+        _IN_PROGRESS.discard(key)
 
 
 @functools.lru_cache(maxsize=256)

@@ -71,6 +71,13 @@ def run(tree, context, helper_names):
     reads = {stmt: {shape_names.get(v, v) for v in found} for stmt, found in dry.reads.items()}
     extra = {key: list(value) for key, value in dry.residual_assignments.items()}
     for stmt in _assignments(tree.body):
+        if id(stmt) in extra and isinstance(stmt.value, gast.Call):
+            # a helper's residual keeps its array arguments by reference: a later in-place
+            # change of one must be undone before the helper's backward runs, as for a view
+            reads.setdefault(id(stmt), set()).update(
+                a.id for a in stmt.value.args
+                if isinstance(a, gast.Name) and context.ranks.get(a.id) != 0)
+    for stmt in _assignments(tree.body):
         var = stmt.targets[0].id
         if var in shape_names:
             extra.setdefault(id(stmt), []).append(shape_names[var])
