@@ -1,5 +1,7 @@
 """Small helpers for building and reading gast trees, shared by every pass."""
+import collections
 import copy
+import functools
 
 import gast
 
@@ -31,6 +33,13 @@ def call(func, args=(), keywords=()):
 
 def expr(source):
     """Parse one expression."""
+    return clone(_parsed_expression(source))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_expression(source):
+    """The passes name the same few functions (``np.shape``, ``rt.unbroadcast``) very often:
+    each is parsed once and copied."""
     return gast.parse(source).body[0].value
 
 
@@ -39,46 +48,86 @@ def stmts(source):
     return gast.parse(source).body
 
 
+_ATOMS = (str, int, float, complex, bool, bytes, type(None), type(Ellipsis))
+
+
+def clone(tree):
+    """A deep copy of a gast tree (or a list of trees): ``copy.deepcopy`` for the node types
+    and values found in trees, without its memo and reduce protocol (several times faster;
+    the passes copy subtrees very often)."""
+    if isinstance(tree, gast.AST):
+        new = tree.__class__.__new__(tree.__class__)
+        new.__dict__.update({key: clone(value) for key, value in tree.__dict__.items()})
+        return new
+    if isinstance(tree, list):
+        return [clone(item) for item in tree]
+    if isinstance(tree, _ATOMS):
+        return tree
+    if isinstance(tree, tuple) and all(isinstance(item, _ATOMS) for item in tree):
+        return tree
+    return copy.deepcopy(tree)
+
+
 def substitute(tree, mapping):
     """Copy ``tree`` replacing each Name whose id is in ``mapping`` by a copy of the given node
     (or a Name with the given string id), keeping the context of the replaced name."""
-    tree = copy.deepcopy(tree)
-
-    class _Replace(gast.NodeTransformer):
-        def visit_Name(self, node):
-            if node.id not in mapping:
-                return node
-            new = mapping[node.id]
-            if isinstance(new, str):
-                return name(new, node.ctx)
-            new = copy.deepcopy(new)
-            if isinstance(new, gast.Name):
-                new.ctx = node.ctx
-            return new
-
     if isinstance(tree, list):
-        return [_splice_starred(_Replace().visit(t)) for t in tree]
-    return _splice_starred(_Replace().visit(tree))
+        return [_substituted(t, mapping) for t in tree]
+    return _substituted(tree, mapping)
 
 
-def _splice_starred(tree):
-    """``f(*(a, b))`` -> ``f(a, b)``: a template's ``*args`` filled with a literal tuple."""
-    for node in gast.walk(tree):
-        if isinstance(node, gast.Call):
+def _substituted(tree, mapping):
+    """A copy of ``tree`` with the names in ``mapping`` (None: none) replaced, and every call's
+    ``*`` of a literal tuple spliced: ``f(*(a, b))`` -> ``f(a, b)`` (a template's ``*args``
+    filled with a literal tuple). Replacements are copied, not substituted again."""
+    if isinstance(tree, gast.AST):
+        if mapping is not None and isinstance(tree, gast.Name) and tree.id in mapping:
+            new = mapping[tree.id]
+            if isinstance(new, str):
+                return name(new, clone(tree.ctx))
+            new = _substituted(new, None)
+            if isinstance(new, gast.Name):
+                new.ctx = clone(tree.ctx)
+            return new
+        new = tree.__class__.__new__(tree.__class__)
+        new.__dict__.update({key: _substituted(value, mapping)
+                             for key, value in tree.__dict__.items()})
+        if isinstance(new, gast.Call):
             args = []
-            for arg in node.args:
+            for arg in new.args:
                 if isinstance(arg, gast.Starred) and isinstance(arg.value, (gast.Tuple, gast.List)):
                     args.extend(arg.value.elts)
                 else:
                     args.append(arg)
-            node.args = args
-    return tree
+            new.args = args
+        return new
+    if isinstance(tree, list):
+        return [_substituted(item, mapping) for item in tree]
+    return clone(tree)
+
+
+def walk(tree):
+    """Every node of ``tree``, breadth first: ``gast.walk``, in the same order, with less
+    overhead per node (the passes walk trees a great deal)."""
+    todo = collections.deque([tree])
+    while todo:
+        node = todo.popleft()
+        for field in node._fields:
+            try:
+                value = getattr(node, field)
+            except AttributeError:
+                continue
+            if isinstance(value, gast.AST):
+                todo.append(value)
+            elif isinstance(value, list):
+                todo.extend([item for item in value if isinstance(item, gast.AST)])
+        yield node
 
 
 def names_in(tree, ctx=None):
     """The ids of all Names in ``tree`` (optionally only those with a Load or Store context)."""
     found = []
-    for node in gast.walk(tree) if not isinstance(tree, list) else _walk_all(tree):
+    for node in walk(tree) if not isinstance(tree, list) else _walk_all(tree):
         if isinstance(node, gast.Name) and (ctx is None or isinstance(node.ctx, ctx)):
             found.append(node.id)
     return found
@@ -86,7 +135,7 @@ def names_in(tree, ctx=None):
 
 def _walk_all(trees):
     for tree in trees:
-        yield from gast.walk(tree)
+        yield from walk(tree)
 
 
 def dotted(node):
@@ -118,10 +167,21 @@ def line_of(node):
 def set_line(nodes, line):
     """Give every statement in ``nodes`` (recursively) the source line ``line`` if it has none."""
     for node in nodes:
-        for sub in gast.walk(node):
-            if isinstance(sub, gast.stmt) and getattr(sub, "lineno", None) is None:
-                sub.lineno = line
+        _set_line(node, line)
     return nodes
+
+
+def _set_line(node, line):
+    if isinstance(node, gast.stmt) and getattr(node, "lineno", None) is None:
+        node.lineno = line
+    for field in node._fields:           # expressions hold no statements: not entered
+        value = getattr(node, field, None)
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, gast.AST) and not isinstance(item, gast.expr):
+                    _set_line(item, line)
+        elif isinstance(value, gast.AST) and not isinstance(value, gast.expr):
+            _set_line(value, line)
 
 
 def short_filename(filename):

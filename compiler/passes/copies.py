@@ -13,6 +13,8 @@ once nothing reads ``a``; ``b = b`` disappears. And a temporary computed only to
 """
 import gast
 
+from .. import syntax
+
 
 def propagate(statements):
     """Copy propagation over a statement list (recursively into nested blocks)."""
@@ -62,14 +64,14 @@ def _forward(statements, start, copy_name, source):
 
 
 def _replace_loads(stmt, old, new):
-    for node in gast.walk(stmt):
+    for node in syntax.walk(stmt):
         if isinstance(node, gast.Name) and node.id == old and isinstance(node.ctx, gast.Load):
             node.id = new
 
 
 def _assigned_names(stmt):
     names = set()
-    for node in gast.walk(stmt):
+    for node in syntax.walk(stmt):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             names.add(node.id)
         elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
@@ -103,7 +105,7 @@ def fold_temporaries(function):
 
 def _counts(function):
     loads, stores = {}, {}
-    for node in gast.walk(function):
+    for node in syntax.walk(function):
         if isinstance(node, gast.Name):
             table = loads if isinstance(node.ctx, gast.Load) else stores
             table[node.id] = table.get(node.id, 0) + 1
@@ -124,7 +126,7 @@ def _fold_block(statements, loads, stores):
         stmt = statements[position]
         temp = _temporary_definition(stmt, loads, stores)
         if temp is not None:
-            reads = {n.id for n in gast.walk(stmt.value) if isinstance(n, gast.Name)}
+            reads = {n.id for n in syntax.walk(stmt.value) if isinstance(n, gast.Name)}
             for later in statements[position + 1:]:
                 uses = _uses(later, temp)
                 if uses:
@@ -152,7 +154,7 @@ def _temporary_definition(stmt, loads, stores):
 def _uses(stmt, name):
     """How many times ``stmt`` (with the blocks and the test it holds) mentions ``name``;
     a substitution happens only where ``_substitutable_parts`` allows."""
-    return sum(1 for n in gast.walk(stmt) if isinstance(n, gast.Name) and n.id == name)
+    return sum(1 for n in syntax.walk(stmt) if isinstance(n, gast.Name) and n.id == name)
 
 
 def _substitutable_parts(stmt):
@@ -175,7 +177,7 @@ def _substitute(stmt, name, value):
             setattr(stmt, "iter" if isinstance(stmt, gast.For) else "test",
                     _copy.deepcopy(value))
             return True
-        for node in gast.walk(part):
+        for node in syntax.walk(part):
             for field, child in gast.iter_fields(node):
                 if isinstance(child, gast.Name) and child.id == name \
                         and isinstance(child.ctx, gast.Load):
@@ -191,7 +193,7 @@ def _substitute(stmt, name, value):
 
 
 def _pure(value):
-    for node in gast.walk(value):
+    for node in syntax.walk(value):
         if isinstance(node, gast.Call):
             root = None
             func = node.func
@@ -209,7 +211,7 @@ def _pure(value):
 def _has_effects(stmt):
     """Statements a pure expression may not move across: anything calling user code or
     mutating containers other than our stacks."""
-    for node in gast.walk(stmt):
+    for node in syntax.walk(stmt):
         if isinstance(node, gast.Call):
             func = node.func
             if isinstance(func, gast.Attribute) and func.attr in ("append", "pop") \

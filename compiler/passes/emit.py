@@ -89,7 +89,7 @@ def to_source(node, comments):
 
 def _tidy_blocks(tree):
     """Every block has a statement; ``pass`` only where nothing else is."""
-    for node in gast.walk(tree):
+    for node in syntax.walk(tree):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if not isinstance(block, list) or isinstance(node, gast.Module) and field == "orelse":

@@ -594,7 +594,7 @@ _PRIMAL = object()   # marks "emit the primal statement here"
 def _written_in_parts(tree):
     """Variables whose elements are assigned (``x[i] = v``, ``rt.add_at(x, i, v)``)."""
     found = set()
-    for node in gast.walk(tree):
+    for node in syntax.walk(tree):
         if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript) \
                 and isinstance(node.targets[0].value, gast.Name):
             found.add(node.targets[0].value.id)
@@ -638,7 +638,7 @@ def _join(a, b):
 
 
 def _loads(tree):
-    return {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+    return {n.id for n in syntax.walk(tree) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)}
 
 
@@ -647,7 +647,7 @@ def _surely_assigned(statements):
     found = set()
     for stmt in statements:
         if isinstance(stmt, gast.Assign):
-            found |= {n.id for t in stmt.targets for n in gast.walk(t)
+            found |= {n.id for t in stmt.targets for n in syntax.walk(t)
                       if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         elif isinstance(stmt, gast.If):
             found |= _surely_assigned(stmt.body) & _surely_assigned(stmt.orelse)
@@ -666,7 +666,7 @@ def _upward_exposed(statements):
     exposed, assigned = set(), set()
     for stmt in statements:
         if isinstance(stmt, gast.If):
-            reads = {n.id for n in gast.walk(stmt.test) if isinstance(n, gast.Name)}
+            reads = {n.id for n in syntax.walk(stmt.test) if isinstance(n, gast.Name)}
             exposed |= reads - assigned
             inner = _upward_exposed(stmt.body) | _upward_exposed(stmt.orelse)
             exposed |= inner - assigned
@@ -680,18 +680,18 @@ def _upward_exposed(statements):
                 inner.discard(stmt.target.id)
             exposed |= (header | inner) - assigned
             continue
-        reads = {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+        reads = {n.id for n in syntax.walk(stmt) if isinstance(n, gast.Name)
                  and isinstance(n.ctx, gast.Load)}
         if isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], gast.Name):
-            reads |= {n.id for n in gast.walk(stmt.targets[0]) if isinstance(n, gast.Name)}
+            reads |= {n.id for n in syntax.walk(stmt.targets[0]) if isinstance(n, gast.Name)}
         exposed |= reads - assigned
-        assigned |= {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+        assigned |= {n.id for n in syntax.walk(stmt) if isinstance(n, gast.Name)
                      and isinstance(n.ctx, gast.Store)}
     return exposed
 
 
 def _assigned(statements):
-    return {n.id for s in statements for n in gast.walk(s) if isinstance(n, gast.Name)
+    return {n.id for s in statements for n in syntax.walk(s) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)}
 
 

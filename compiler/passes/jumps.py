@@ -137,7 +137,7 @@ class _Lowering:
 
     def single_exit(self, body):
         """Turn returns in tail position into assignments to one result variable."""
-        returns = [n for s in body for n in gast.walk(s) if isinstance(n, gast.Return)]
+        returns = [n for s in body for n in syntax.walk(s) if isinstance(n, gast.Return)]
         if len(returns) == 1 and body and body[-1] is returns[0]:
             return body
         if not returns:
@@ -181,7 +181,7 @@ def _may_jump(stmt, in_loop):
             return True
         if in_loop and isinstance(node, (gast.Break, gast.Continue)):
             return True
-    return any(isinstance(n, gast.Return) for n in gast.walk(stmt))
+    return any(isinstance(n, gast.Return) for n in syntax.walk(stmt))
 
 
 def _walk_same_loop(stmt):
@@ -190,13 +190,13 @@ def _walk_same_loop(stmt):
     for field in ("body", "orelse"):
         for child in getattr(stmt, field, []) or []:
             if isinstance(child, (gast.For, gast.While)):
-                yield from (n for n in gast.walk(child) if isinstance(n, (gast.Return, gast.Raise)))
+                yield from (n for n in syntax.walk(child) if isinstance(n, (gast.Return, gast.Raise)))
                 continue
             yield from _walk_same_loop(child)
 
 
 def _contains_return(stmt):
-    return any(isinstance(n, gast.Return) for n in gast.walk(stmt))
+    return any(isinstance(n, gast.Return) for n in syntax.walk(stmt))
 
 
 def _breaks_of(loop):

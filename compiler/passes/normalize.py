@@ -35,7 +35,7 @@ class _Normalizer:
         self.context = context
         self.names = context.names
         self.line = None
-        self.dict_names = {node.targets[0].id for node in gast.walk(tree)
+        self.dict_names = {node.targets[0].id for node in syntax.walk(tree)
                            if isinstance(node, gast.Assign) and len(node.targets) == 1
                            and isinstance(node.targets[0], gast.Name)
                            and (isinstance(node.value, gast.Dict) or (
@@ -202,7 +202,7 @@ class _Normalizer:
     def for_loop(self, stmt, out):
         iterator, target = stmt.iter, stmt.target
         # Python evaluates the iterable once; names the body rebinds are copied first.
-        self.rebound = {n.id for s in stmt.body for n in gast.walk(s)
+        self.rebound = {n.id for s in stmt.body for n in syntax.walk(s)
                         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         if self.global_callee(iterator) is range:
             if not isinstance(target, gast.Name):

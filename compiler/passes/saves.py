@@ -126,6 +126,12 @@ class _Walker:
         self.assignments = {}
         self.location = {}     # id(stmt) -> _Site
         self.top_level = []
+        self.own_reads = {}    # id(stmt) -> _primal_reads(stmt), found once per plan
+
+    def reads_of(self, stmt_id):
+        if stmt_id not in self.own_reads:
+            self.own_reads[stmt_id] = _primal_reads(self.location[stmt_id].stmt)
+        return self.own_reads[stmt_id]
 
     def block(self, statements, loop_depth, parents):
         if not parents:
@@ -185,14 +191,14 @@ def _block_local(var, site, walker, adjoint_reads):
     """Whether every read of ``var`` happens inside ``site.block`` after ``site``."""
     after = set()
     for stmt in site.block[site.position:]:
-        after |= {id(node) for node in gast.walk(stmt) if isinstance(node, gast.stmt)}
+        after |= {id(node) for node in syntax.walk(stmt) if isinstance(node, gast.stmt)}
     for stmt_id, reads in adjoint_reads.items():
         if var in reads and stmt_id not in after:
             return False
-    for stmt_id, located in walker.location.items():
+    for stmt_id in walker.location:
         if stmt_id in after:
             continue
-        if var in _primal_reads(located.stmt):
+        if var in walker.reads_of(stmt_id):
             return False
     return True
 
@@ -209,7 +215,7 @@ def _primal_reads(stmt):
         parts = [stmt.value] + [t for t in stmt.targets if not isinstance(t, gast.Name)]
     else:
         parts = [stmt]
-    return {n.id for part in parts for n in gast.walk(part)
+    return {n.id for part in parts for n in syntax.walk(part)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
@@ -220,7 +226,7 @@ def _recomputable(site, walker, params, active):
     if not isinstance(stmt, gast.Assign) or stmt.targets[0].id in active:
         return False
     value = stmt.value
-    for node in gast.walk(value):
+    for node in syntax.walk(value):
         if isinstance(node, gast.Call):
             if not (isinstance(node.func, gast.Name) and node.func.id in ("len", "int", "float")):
                 return False
@@ -234,7 +240,7 @@ def _recomputable(site, walker, params, active):
             return False
     loop_targets = {block[position].target.id for block, position in site.parents
                     if isinstance(block[position], gast.For)}
-    for node in gast.walk(value):
+    for node in syntax.walk(value):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             name = node.id
             if name in loop_targets:
