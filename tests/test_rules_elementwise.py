@@ -607,7 +607,7 @@ def test_square_by_power_emits_two_x():
 
 def test_constant_base_emits_its_logarithm():
     lines = adjoint_lines(exponential_by_power, M43)
-    assert any("np.log(2.0)" in line for line in lines), lines
+    assert "np.log(2.0)" in "".join(line.strip() for line in lines), lines   # maybe wrapped
     assert not any("np.where" in line for line in lines), lines
 
 

@@ -142,14 +142,14 @@ def _returned_parameters(function):
     tree = gast.parse(textwrap.dedent(source)).body[0]
     params = [a.id for a in tree.args.posonlyargs + tree.args.args]
     names = {p: {p} for p in params}            # local name -> parameters it may be
-    for node in gast.walk(tree):
+    for node in syntax.walk(tree):
         if isinstance(node, gast.Assign) and len(node.targets) == 1 \
                 and isinstance(node.targets[0], gast.Name):
             source_name = _base_name(node.value)
             if source_name in names:
                 names.setdefault(node.targets[0].id, set()).update(names[source_name])
     returned = set()
-    for node in gast.walk(tree):
+    for node in syntax.walk(tree):
         if isinstance(node, gast.Return) and node.value is not None:
             values = node.value.elts if isinstance(node.value, gast.Tuple) else [node.value]
             for value in values:
@@ -250,7 +250,7 @@ def _reads(tree):
         parts = [stmt.test] if isinstance(stmt, (gast.If, gast.While)) else \
             [stmt.iter] if isinstance(stmt, gast.For) else [stmt]
         for part in parts:
-            for node in gast.walk(part):
+            for node in syntax.walk(part):
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                     found.setdefault(node.id, {})[id(stmt)] = True
     return found
@@ -302,7 +302,7 @@ def _parameters_changed_in_place(function):
     tree = gast.parse(textwrap.dedent(source)).body[0]
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs + tree.args.posonlyargs}
     changed = []
-    for node in gast.walk(tree):
+    for node in syntax.walk(tree):
         target = None
         if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
             target = node.targets[0].value

@@ -15,6 +15,7 @@ import math
 import textwrap
 
 import gast
+import numpy as np
 
 from .. import rules, syntax
 from . import activity
@@ -25,7 +26,7 @@ def run(tree, context):
     ranks.update({p: context.param_ranks.get(p) for p in context.params})
     assigned = {}
     ints = set()
-    for node in gast.walk(tree):
+    for node in syntax.walk(tree):
         if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
             assigned.setdefault(node.targets[0].id, []).append(node.value)
         elif isinstance(node, gast.For) and isinstance(node.target, gast.Name):
@@ -33,6 +34,9 @@ def run(tree, context):
             ranks[node.target.id] = 0
     context.tuples = {name: values[0] for name, values in assigned.items()
                       if len(values) == 1 and isinstance(values[0], (gast.Tuple, gast.List))}
+    context.tuples.update({name: values[0] for name, values in assigned.items()
+                           if len(values) == 1 and isinstance(values[0], gast.Call)})
+    context.tuple_ranks = {}      # id(helper call) -> ranks of the tuple it returns
     # Optimistic fixpoint: start from "no information" so that loops (``total = total + t``)
     # settle on a rank; a name whose assignments disagree becomes unknown (None).
     for name in assigned:
@@ -90,7 +94,7 @@ def _global_numbers(tree, context):
     """Module-level names read by the function that hold plain numbers now: rank 0 (the code
     generated for them assumes they stay numbers)."""
     found = {}
-    for node in gast.walk(tree):
+    for node in syntax.walk(tree):
         if isinstance(node, gast.Name) and node.id not in context.locals:
             value = context.namespace.get(node.id)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -115,6 +119,9 @@ def _rank(value, ranks, ints, context):
     if isinstance(value, gast.UnaryOp):
         return rank_of(value.operand, ranks) if not isinstance(value.op, gast.Not) else 0
     if isinstance(value, gast.Subscript):
+        element = _tuple_element(value, ranks, context)
+        if element is not None:
+            return element
         base = rank_of(value.value, ranks)
         return base if base is _NOTHING else _index(base, value.slice, ranks, ints)
     if isinstance(value, gast.Attribute):
@@ -123,6 +130,24 @@ def _rank(value, ranks, ints, context):
         return None
     if isinstance(value, gast.Call):
         return _call(value, ranks, context)
+    return None
+
+
+def _tuple_element(value, ranks, context):
+    """The rank of ``t[i]`` where ``t`` is a literal tuple or what a helper returns as a
+    tuple (``s0, s1 = h(x)`` after ANF), or None."""
+    if not (isinstance(value.value, gast.Name) and isinstance(value.slice, gast.Constant)
+            and type(value.slice.value) is int):
+        return None
+    source = getattr(context, "tuples", {}).get(value.value.id)
+    index = value.slice.value
+    if isinstance(source, (gast.Tuple, gast.List)):
+        elts = source.elts
+        return rank_of(elts[index], ranks) if -len(elts) <= index < len(elts) else None
+    if isinstance(source, gast.Call):
+        found = context.tuple_ranks.get(id(source))
+        if found is not None and -len(found) <= index < len(found):
+            return found[index]
     return None
 
 
@@ -166,7 +191,7 @@ def _index(base, index, ranks, ints):
         elif isinstance(part, (gast.BinOp, gast.UnaryOp)) and all(
                 (isinstance(n, gast.Name) and (n.id in ints or ranks.get(n.id) == 0))
                 or (isinstance(n, gast.Constant) and isinstance(n.value, int))
-                for n in gast.walk(part) if isinstance(n, (gast.Name, gast.Constant))):
+                for n in syntax.walk(part) if isinstance(n, (gast.Name, gast.Constant))):
             rank -= 1
         else:
             return None
@@ -189,6 +214,12 @@ def _call(call, ranks, context):
             if callee.obj.__name__ in ("zeros_like", "ones_like", "empty_like", "full_like") \
                     and call.args:
                 return rank_of(call.args[0], ranks)
+            if isinstance(callee.obj, np.ufunc) and callee.obj.nin == len(call.args) \
+                    and not call.keywords:
+                found = [rank_of(a, ranks) for a in call.args]    # np.floor(x): x's rank
+                if _NOTHING in found:
+                    return _NOTHING
+                return None if None in found else max(found)
             return None
         if callee.kind == "function":
             position = _returns_parameter(callee.obj)    # `def h(p): ...; return p`
@@ -199,7 +230,11 @@ def _call(call, ranks, context):
             arg_ranks = tuple(rank_of(a, ranks) for a in call.args)
             if _NOTHING in arg_ranks:
                 return _NOTHING
-            return helper_rank(callee.obj, arg_ranks)
+            result = helper_rank(callee.obj, arg_ranks)
+            if isinstance(result, tuple):             # a tuple of values: no rank itself
+                context.tuple_ranks[id(call)] = result
+                return None
+            return result
         if callee.kind != "rule":
             return None
         if getattr(callee.obj, "__module__", None) == "math" or callee.obj is float:
@@ -223,6 +258,9 @@ def _call(call, ranks, context):
     if family == "reductions":
         x = arg_ranks.get("x")
         axis, keepdims = bound.get("axis"), bound.get("keepdims")
+        if _constant(axis) and axis.value is None and _constant(keepdims) \
+                and not keepdims.value and name not in ("cumsum", "cumprod"):
+            return 0                    # a total of anything is a number
         if x is None or not _constant(axis) or not _constant(keepdims):
             return None
         if name in ("cumsum", "cumprod"):
@@ -299,13 +337,23 @@ def helper_rank(function, arg_ranks):
         for step in (resolve, jumps, normalize):
             tree = step.run(tree, context)
         run(tree, context)
-        found = {rank_of(node.value, context.ranks) if node.value is not None else None
-                 for node in gast.walk(tree) if isinstance(node, gast.Return)}
+        found = {_returned_rank(node.value, context)
+                 for node in syntax.walk(tree) if isinstance(node, gast.Return)}
         return found.pop() if len(found) == 1 else None
     except Exception:                           # noqa: BLE001 - refused there, reported later
         return None
     finally:
         _IN_PROGRESS.discard(key)
+
+
+def _returned_rank(value, context):
+    """The rank of a returned atom; for a tuple (``return a, b`` after ANF: a name bound to
+    a tuple), a Python tuple of its elements' ranks."""
+    if isinstance(value, gast.Name) and isinstance(context.tuples.get(value.id), gast.Tuple):
+        value = context.tuples[value.id]
+    if isinstance(value, gast.Tuple):
+        return tuple(rank_of(e, context.ranks) for e in value.elts)
+    return rank_of(value, context.ranks) if value is not None else None
 
 
 @functools.lru_cache(maxsize=256)
@@ -320,11 +368,11 @@ def _returns_parameter(function):
         return None
     params = [a.id for a in tree.args.posonlyargs + tree.args.args]
     returned = set()
-    for node in gast.walk(tree):
+    for node in syntax.walk(tree):
         if isinstance(node, gast.Return):
             returned.add(node.value.id if isinstance(node.value, gast.Name) else None)
         elif isinstance(node, (gast.Assign, gast.AugAssign, gast.For)) and any(
-                isinstance(t, gast.Name) and t.id in params for t in gast.walk(
+                isinstance(t, gast.Name) and t.id in params for t in syntax.walk(
                     node.targets[0] if isinstance(node, gast.Assign) else node.target)):
             return None
     if len(returned) != 1 or None in returned or next(iter(returned)) not in params:
@@ -357,7 +405,7 @@ def shapes(tree, context, ranks, ints=frozenset()):
         symbols[param] = "scalar" if rank == 0 else (("param", alike) if rank is not None
                                                      else None)
     assigned = {}
-    for node in gast.walk(tree):
+    for node in syntax.walk(tree):
         if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
             assigned.setdefault(node.targets[0].id, []).append(node.value)
         elif isinstance(node, gast.For) and isinstance(node.target, gast.Name):
@@ -525,6 +573,12 @@ def _symbol(value, symbols, ranks, context, ints=frozenset()):
         if callee.kind == "nondifferentiable" and getattr(callee.obj, "__name__", "") in (
                 "zeros_like", "ones_like", "empty_like", "full_like") and value.args:
             return symbol_of(value.args[0], symbols)
+        if callee.kind == "nondifferentiable" and isinstance(callee.obj, np.ufunc) \
+                and callee.obj.nin == len(value.args) and not value.keywords:
+            result = "scalar"                    # np.floor(x), np.sign(x): x's shape
+            for arg in value.args:
+                result = _broadcast(result, symbol_of(arg, symbols))
+            return result
         if callee.kind != "rule":
             return None
         rule = callee.rule
@@ -594,7 +648,7 @@ class Kinds:
                 kinds[param] = None         # unknown: generic (container-safe) code
         self.ints = set()
         assigned = {}
-        for node in gast.walk(tree):
+        for node in syntax.walk(tree):
             if isinstance(node, gast.For) and isinstance(node.target, gast.Name):
                 self.ints.add(node.target.id)
             if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):

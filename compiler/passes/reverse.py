@@ -571,19 +571,21 @@ class _Reverse:
     def shape_from_parameter(self, tree):
         """``np.shape(t)`` where ``t`` provably has a parameter's shape reads the parameter's
         shape instead, so ``t`` need not be kept (``np.sum(x * x)``: no ``x * x`` saved)."""
-        if not any(isinstance(node, gast.Attribute) and node.attr == "shape"
+        if not any(isinstance(node, gast.Attribute) and node.attr in ("shape", "size")
                    for node in syntax.walk(tree)):
-            return tree       # no np.shape(...) to rewrite
-        shapes, params = self.context.shapes, set(self.context.params)
+            return tree       # no np.shape(...) or np.size(...) to rewrite
+        shapes, params = self.context.shapes, list(self.context.params)
 
         class _Rewrite(gast.NodeTransformer):
             def visit_Call(self, node):
                 self.generic_visit(node)
-                if syntax.dotted(node.func) == "np.shape" and len(node.args) == 1 \
+                what = syntax.dotted(node.func)
+                if what in ("np.shape", "np.size") and len(node.args) == 1 \
                         and isinstance(node.args[0], gast.Name):
                     symbol = shapes.get(node.args[0].id)
                     if symbol == "scalar":
-                        return gast.Tuple(elts=[], ctx=gast.Load())
+                        return gast.Tuple(elts=[], ctx=gast.Load()) if what == "np.shape" \
+                            else syntax.const(1)
                     if ranks_pass.dims_of(symbol) is not None:
                         alike = [p for p in params if shapes.get(p) == symbol]
                         if alike:
