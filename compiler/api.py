@@ -119,7 +119,13 @@ class _Spec:
             return _like(grads, values[self.positions[0]])
         if len(self.positions) == 1:      # wrt=(0,): generated code returns the bare gradient
             grads = (grads,)
-        return tuple(_like(g, values[p]) for g, p in zip(grads, self.positions))
+        for g, p in zip(grads, self.positions):     # usually all have their form already
+            value = values[p]
+            kind = type(value)
+            if not (kind is np.ndarray and type(g) is np.ndarray and g.shape == value.shape
+                    or kind is float and type(g) is float):
+                return tuple(_like(g, values[p]) for g, p in zip(grads, self.positions))
+        return grads
 
 
 def _like(gradient, value):

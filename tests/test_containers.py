@@ -1155,3 +1155,14 @@ def test_every_in_place_update_is_checked_for_aliases():
     with pytest.raises(rg.DifferentiationError, match="same object") as caught:
         rg.grad(second_update_under_a_view, wrt=(0, 1))(0.7, V5[:4].copy())
     assert caught.value.lineno == second_update_under_a_view.__code__.co_firstlineno + 4
+
+
+def part_set_from_the_whole(x, v):
+    a = v[:3] * x
+    a[0:3] = a                  # the part's cotangent flows into all of `a`
+    return np.sum(a * a)
+
+
+def test_part_assigned_from_the_same_array():
+    # once silently wrong (random programs): the part was zeroed after its contribution
+    check_gradient(part_set_from_the_whole, 0.7, V5[:4].copy(), wrt=(0, 1))

@@ -104,6 +104,10 @@ class _Broadcasts(gast.NodeTransformer):
             return None
         if isinstance(node, gast.Call) and syntax.dotted(node.func) in ("np.size", "np.ndim"):
             return "scalar"
+        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Call) \
+                and syntax.dotted(node.value.func) == "np.shape" \
+                and isinstance(node.slice, gast.Constant):
+            return "scalar"                          # np.shape(x)[0]: a number
         if isinstance(node, gast.Call) and len(node.args) == 1 and not node.keywords \
                 and _elementwise(syntax.dotted(node.func)):
             return self.symbol(node.args[0])        # np.sin(x) has the shape of x

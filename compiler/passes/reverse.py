@@ -590,6 +590,9 @@ class _Reverse:
                         alike = [p for p in params if shapes.get(p) == symbol]
                         if alike:
                             node.args[0] = syntax.name(alike[0])
+                        elif what == "np.size":
+                            return _size_from_parameters(node, ranks_pass.dims_of(symbol),
+                                                         params, shapes)
                         return node
                     if isinstance(symbol, tuple) and symbol[0] == "param" \
                             and symbol[1] in params and shapes.get(symbol[1]) == symbol:
@@ -645,19 +648,27 @@ class _Reverse:
         if base in self.activity.active and state.get(base, ZERO) != ZERO:
             d = self.adj(base)
             value = stmt.value
+            later = None
             if self.activity.is_active(value):
                 part = gast.Subscript(value=syntax.name(d), slice=syntax.clone(target.slice),
                                       ctx=gast.Load())
                 scalar = self.context.ranks.get(value.id) == 0 and self.kinds.is_array(base)
                 if not scalar:
                     part = syntax.call("rt.copy", [part])   # a view: zeroed just below
-                self.contribute(value.id, part, state, code, fresh=scalar)
+                if value.id == base:
+                    # x[i:j] = x: the part flows into all of x, after the part is zeroed
+                    later = self.names.fresh("_g")
+                    code.append(syntax.assign(later, part))
+                else:
+                    self.contribute(value.id, part, state, code, fresh=scalar)
             self._own(base, state, code)
             zero = gast.Assign(targets=[gast.Subscript(value=syntax.name(d),
                                                        slice=syntax.clone(target.slice),
                                                        ctx=gast.Store())],
                                value=syntax.const(0.0), type_comment=None)
             code.append(zero)
+            if later is not None:
+                self.contribute(base, syntax.name(later), state, code)
         if id(stmt) in self.plan.save_part:
             restore = gast.Assign(targets=[gast.Subscript(value=syntax.name(base),
                                                           slice=syntax.clone(target.slice),
@@ -1018,3 +1029,24 @@ def _sum(g, axes=None, keepdims=False):
     if keepdims:
         keywords.append(gast.keyword(arg="keepdims", value=syntax.const(True)))
     return syntax.call(syntax.expr("np.sum"), [g], keywords)
+
+
+def _size_from_parameters(node, dims, params, shapes):
+    """``np.size(t)`` as a product of parameters' dimensions when every dimension class of
+    ``t`` is one of a parameter's (``np.shape(y)[0]`` for a batch of per-row values), so that
+    ``t`` need not be computed at all; else ``node``."""
+    wanted = [c for c in dims if c != 1]
+    if not wanted:
+        return syntax.const(1)
+    for p in params:
+        have = ranks_pass.dims_of(shapes.get(p))
+        if have is None or not all(c in have for c in wanted):
+            continue
+        factors = [gast.Subscript(value=syntax.call(syntax.expr("np.shape"), [syntax.name(p)]),
+                                  slice=syntax.const(have.index(c)), ctx=gast.Load())
+                   for c in wanted]
+        product = factors[0]
+        for factor in factors[1:]:
+            product = gast.BinOp(left=product, op=gast.Mult(), right=factor)
+        return product
+    return node
