@@ -1,7 +1,8 @@
 """The compiler's passes, in order, and the assembly of a derivative module.
 
     load -> resolve -> jumps -> normalize -> activity -> ranks -> aliases
-         -> reverse (with saves) or forward -> copies -> fold -> dce -> emit
+         -> reverse (with saves) or forward -> copies -> broadcasts (reverse only) -> fold
+         -> dce -> emit
 
 ``derive`` runs them for one function and, recursively, for every user function it calls
 with active arguments (each callee's derivative is emitted once per set of active
