@@ -105,3 +105,15 @@ def test_extremum_adjoints_along_an_axis_are_inline():
     code = _code(models.row_max, m)
     assert "extremum_adjoint" not in code and "np.expand_dims" in code
     check_gradient(models.row_max, m)
+
+
+def test_forward_mode_broadcasts_only_where_shapes_differ():
+    x = RNG.normal(size=7)
+    code = rg.source(rg.jvp(models.ring, wrt=(0, 1)), x, 0.3)
+    assert "broadcast_like" not in code
+    s, y = RNG.normal(size=(5, 3)), RNG.random(size=(5, 3))
+    code = rg.source(rg.jvp(models.row_softmax_loss), s, y)
+    assert "broadcast_like" not in code
+    direction = RNG.normal(size=(5, 3))
+    _, derivative = rg.jvp(models.row_softmax_loss)(s, y, tangent=direction)
+    assert np.isclose(derivative, np.sum(rg.grad(models.row_softmax_loss)(s, y) * direction))

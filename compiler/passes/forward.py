@@ -358,7 +358,8 @@ class _Forward:
         if not self.batched:
             temps, terms = rules.instantiate_tangent(rule, bound, syntax.name(var), tangents,
                                                      self.names.fresh, ranks)
-            return terms, temps
+            return [self.without_needless_broadcast(t, var, bound, tangents) for t in terms], \
+                temps
         converted = []
         if rule.batch == "template":     # lists of tangents passed as arrays become arrays
             for param, tangent in list(tangents.items()):
@@ -373,6 +374,26 @@ class _Forward:
         temps, terms = rules.instantiate_tangent(rule, bound, syntax.name(var), tangents,
                                                  self.names.fresh, ranks, batch)
         return terms, converted + temps
+
+    def without_needless_broadcast(self, term, var, bound, tangents):
+        """``rt.broadcast_like(dx, z)`` is ``dx`` when some operand with a tangent provably
+        has the shape of ``z`` (shape symbols of the ranks pass): its term has that shape, and
+        the terms are summed into one expression, which broadcasts the others."""
+        shapes = self.context.shapes
+        target = shapes.get(var)
+        if target is None or not any(
+                isinstance(bound.get(param), gast.Name) and shapes.get(bound[param].id) == target
+                for param in tangents):
+            return term
+
+        class _Drop(gast.NodeTransformer):
+            def visit_Call(self, node):
+                self.generic_visit(node)
+                if syntax.dotted(node.func) == "rt.broadcast_like" and len(node.args) == 2 \
+                        and isinstance(node.args[1], gast.Name) and node.args[1].id == var:
+                    return node.args[0]
+                return node
+        return _Drop().visit(term)
 
     def helper_call(self, stmt, var, value, callee, state):
         function = callee.obj

@@ -754,7 +754,7 @@ class _Reverse:
     def _materializes_array(self, var):
         """Whether a zero adjoint is made as an array of its own (updated in place later)
         rather than the scalar 0.0."""
-        return var in self.indexed or bool(self.context.ranks.get(var))
+        return var in self.indexed or self.context.ranks.get(var) != 0   # unknown: its kind
 
     def materialize(self, var):
         if self._materializes_array(var):
