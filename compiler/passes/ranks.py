@@ -303,6 +303,17 @@ def _call(call, ranks, context):
             return 1 if _constant(axis) and axis.value is None else arg_ranks.get("a")
         if name == "ravel":
             return 1
+        if name in ("reshape", "reshape_method"):
+            shape = bound.get("shape") if name == "reshape" else bound.get(rule.vararg)
+            if isinstance(shape, gast.Tuple) and len(shape.elts) == 1 \
+                    and name == "reshape_method":
+                shape = shape.elts[0]       # a.reshape((2, 2)) as well as a.reshape(2, 2)
+            if isinstance(shape, gast.Name):
+                shape = context.tuples.get(shape.id, shape)     # the tuple ANF named
+            if isinstance(shape, (gast.Tuple, gast.List)):
+                return len(shape.elts)
+            if isinstance(shape, gast.Constant) and type(shape.value) is int:
+                return 1
         pieces = bound.get(rule.params[0])
         if isinstance(pieces, gast.Name):
             pieces = context.tuples.get(pieces.id)      # the tuple ANF named
