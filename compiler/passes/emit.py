@@ -78,6 +78,7 @@ def to_source(node, comments):
     """Python source for a gast node, with comment markers turned into ``# ...`` lines."""
     module = gast.Module(body=[node] if not isinstance(node, list) else node, type_ignores=[])
     _tidy_blocks(module)
+    _negative_bases(module)
     tree = gast.gast_to_ast(module)
     text = astor.to_source(tree)
 
@@ -85,6 +86,19 @@ def to_source(node, comments):
         return f"{match.group(1)}# {comments.get(match.group(3), '')}"
 
     return _MARKER.sub(replace, text)
+
+
+def _negative_bases(tree):
+    """A negative constant as the base of ``**`` is spelled as a negation, which prints as
+    ``(-1.0) ** k``: astor prints the constant as ``-1.0 ** k``, which Python reads as
+    ``-(1.0 ** k)``."""
+    for node in syntax.walk(tree):
+        if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Pow) \
+                and isinstance(node.left, gast.Constant) \
+                and isinstance(node.left.value, (int, float)) \
+                and not isinstance(node.left.value, bool) and node.left.value < 0:
+            node.left = gast.UnaryOp(op=gast.USub(),
+                                     operand=gast.Constant(value=-node.left.value, kind=None))
 
 
 def _tidy_blocks(tree):
