@@ -74,6 +74,14 @@ def _alias_pairs(tree, context):
                     and context.ranks.get(value.value.id) not in (0, None) \
                     and _element_rank(value, context) != 0:
                 link(target, value.value.id, stmt)      # a view of an array (not an element)
+            elif isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+                    and context.ranks.get(value.value.id) is None \
+                    and not target.startswith("_") and any(
+                        isinstance(n, gast.Slice) for n in syntax.walk(value.slice)):
+                # a slice of a value of unknown rank: a view if it is an array. (A temporary
+                # of ANF is read by the next statement only; generated code keeps its views
+                # consistent itself.)
+                link(target, value.value.id, stmt)
             elif _view_of(value, context) is not None:
                 link(target, _view_of(value, context), stmt)
             elif isinstance(value, gast.Call):
@@ -234,9 +242,12 @@ def _in_place_changes(tree, context):
 
 def _read_after(name, change, reads, order):
     """Whether ``name`` is read in a statement after ``change`` in program order (its alias
-    is then stale in the derivative code)."""
+    is then stale in the derivative code). Known gap (rp-049): a read earlier in a loop
+    around ``change`` is also later, on the next trip; counting those refused valid
+    programs whose loop merely iterates over the changed array, so it waits for a check
+    that knows which reads the next trip's values feed."""
     position = order[id(change)]
-    for stmt_id, node_ids in reads.get(name, {}).items():
+    for stmt_id in reads.get(name, {}):
         if order.get(stmt_id, -1) > position:
             return True
     return False

@@ -258,6 +258,9 @@ def _call(call, ranks, context):
     if family == "reductions":
         x = arg_ranks.get("x")
         axis, keepdims = bound.get("axis"), bound.get("keepdims")
+        if name == "builtin_sum":           # sum(v): over the first axis (or a list)
+            start = arg_ranks.get("start", 0)
+            return None if x is None or start is None else max(x - 1, start)
         if _constant(axis) and axis.value is None and _constant(keepdims) \
                 and not keepdims.value and name not in ("cumsum", "cumprod"):
             return 0                    # a total of anything is a number
