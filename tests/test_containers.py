@@ -1166,3 +1166,37 @@ def part_set_from_the_whole(x, v):
 def test_part_assigned_from_the_same_array():
     # once silently wrong (random programs): the part was zeroed after its contribution
     check_gradient(part_set_from_the_whole, 0.7, V5[:4].copy(), wrt=(0, 1))
+
+
+def loop_over_changed_array(x, v):
+    a = v * x
+    for t in a:                 # iterates over the first array bound to `a`...
+        a[0] = t                # ...which the first trip changes for the next ones
+        a += a
+    return np.sum(a)
+
+
+def direct_loop_over_changed_array(x, v):
+    a = v * 1.0
+    for t in a:                 # read as a[i] on each trip: the change is followed
+        a[0] = t * x
+    return np.sum(a)
+
+
+def loop_over_changed_array_unused(x, v):
+    a = v * 1.0
+    for t in a:
+        a += np.sin(a) * x      # the elements taken are never used
+    return np.sum(a)
+
+
+def test_loop_over_an_array_changed_in_its_body_is_refused():
+    # once silently wrong (random programs, BUG-14)
+    with pytest.raises(rg.DifferentiationError, match="iterates over") as caught:
+        rg.grad(loop_over_changed_array, wrt=(0, 1))(0.7, V5[:4].copy())
+    assert caught.value.lineno == loop_over_changed_array.__code__.co_firstlineno + 3
+
+
+def test_loop_over_an_array_whose_elements_are_unused_is_differentiated():
+    check_gradient(loop_over_changed_array_unused, 0.7, V5[:4].copy(), wrt=(0, 1))
+    check_gradient(direct_loop_over_changed_array, 0.7, V5[:4].copy(), wrt=(0, 1))

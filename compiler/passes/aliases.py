@@ -25,16 +25,22 @@ def run(tree, context):
     pairs = _alias_pairs(tree, context)
     order = {id(stmt): position for position, stmt in enumerate(_statements(tree.body))}
     reads = _reads(tree)
+    loops = _loops_around(tree, order)
+    statements = {id(s): s for s in _statements(tree.body)}
     for stmt, name, how in _in_place_changes(tree, context):
         for partner, origin, relation in _sharing(name, pairs, order[id(stmt)], order):
             if how == "append" and relation != "same":
                 continue     # appending to a list does not change the values it holds
-            if _read_after(partner, stmt, reads, order):
+            if _read_after(partner, stmt, reads, order) or _read_next_trip(
+                    partner, order[id(origin)], loops.get(id(stmt), ()), reads, order,
+                    statements):
                 line = getattr(origin, "lineno", "?")
+                other = f"`{partner}` (line {line})" if not partner.startswith("_") else \
+                    f"what line {line} iterates over or reads"     # a temporary of ours
                 raise refuse(
                     context, stmt,
                     f"`{name}` is changed in place here, but it is the same object as "
-                    f"`{partner}` (line {line}), which is also used: retrograd cannot follow "
+                    f"{other}, which is also used: retrograd cannot follow "
                     "a change through two names",
                     f"copy where the two names start to share the object (line {line}, e.g. "
                     f"`{_copy_hint(origin)}`), or write `{name} = {name} + ...` instead of "
@@ -251,6 +257,47 @@ def _read_after(name, change, reads, order):
         if order.get(stmt_id, -1) > position:
             return True
     return False
+
+
+def _read_next_trip(name, linked, loops, reads, order, statements):
+    """Whether a loop around a change (``loops``: (first, last) positions) reads ``name``,
+    linked before the loop (at ``linked``), in a way the next trip uses: the array a loop
+    iterates over (``t = name[i]``, then ``t`` read) or any other read of it."""
+    for first, last in loops:
+        if first <= linked <= last:
+            continue                # linked again on every trip, after the change
+        body = [s for s in statements.values() if first < order[id(s)] <= last]
+        loaded = {n.id for s in body for n in syntax.walk(s)
+                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        for stmt_id in reads.get(name, {}):
+            if not first <= order.get(stmt_id, -1) <= last:
+                continue
+            read = statements[stmt_id]
+            if isinstance(read, gast.Assign) and isinstance(read.targets[0], gast.Name) \
+                    and isinstance(read.value, gast.Subscript) \
+                    and read.targets[0].id not in loaded:
+                continue            # an element the loop takes and never uses
+            return True
+    return False
+
+
+def _loops_around(tree, order):
+    """id(statement) -> [(first, last) order positions of each loop containing it]."""
+    around = {}
+
+    def visit(statements, enclosing):
+        for stmt in statements:
+            around[id(stmt)] = enclosing
+            if isinstance(stmt, (gast.For, gast.While)):
+                inner = list(_statements(stmt.body))
+                last = max([order[id(s)] for s in inner] + [order[id(stmt)]])
+                visit(stmt.body, enclosing + [(order[id(stmt)], last)])
+                visit(stmt.orelse, enclosing)
+            else:
+                for field in ("body", "orelse"):
+                    visit(getattr(stmt, field, []) or [], enclosing)
+    visit(tree.body, [])
+    return around
 
 
 def _reads(tree):
