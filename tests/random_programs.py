@@ -1158,10 +1158,20 @@ _ALIAS_NAMES = re.compile(r"`(\w+)` is changed in place here, but it is the same
                           r"`(\w+)`")
 
 
+_LOOP_NAMES = re.compile(r"`(\w+)` is changed in place here, but it is the same object as "
+                         r"what line (\d+) iterates over")
+
+
 def _acceptable_alias_refusal(program, error):
     """Is ``error`` (a DifferentiationError) the aliasing refusal, about names that the
-    program made share memory and changed in place?"""
+    program made share memory and changed in place, or about a loop over an array that its
+    body changes in place?"""
     message = str(error)
+    loop = _LOOP_NAMES.search(message)
+    if loop and ALIAS_REFUSAL in message:
+        changed = loop.group(1)
+        return bool(re.search(r"(?m)^\s*for\b.* in .*\b" + re.escape(changed) + r"\b",
+                              program.source))
     found = _ALIAS_NAMES.search(message)
     names = set(program.meta.get("aliasing", ()))
     if not (names and found and ALIAS_REFUSAL in message):
