@@ -193,3 +193,16 @@ def short_filename(filename):
     if match:
         return f"{short_filename(match.group(2))} ({match.group(1)})"
     return os.path.basename(filename)
+
+
+@functools.lru_cache(maxsize=256)
+def function_tree(function):
+    """The parsed ``def`` of a Python function, for a quick look at a helper's body (shared:
+    do not change it), or None when it has no readable source."""
+    import inspect
+    import textwrap
+    try:
+        tree = gast.parse(textwrap.dedent(inspect.getsource(function))).body[0]
+    except (OSError, TypeError, SyntaxError, IndexError):
+        return None
+    return tree if isinstance(tree, gast.FunctionDef) else None

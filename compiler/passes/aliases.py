@@ -11,13 +11,13 @@ instead of being differentiated wrongly. Example refused::
     z[0] = x        # `y` changes too
     return np.sum(y)
 """
-import inspect
 
 import gast
 
 from .. import syntax
 from ..errors import refuse
 from . import activity as activity_pass
+from . import primitives
 from . import ranks as ranks_pass
 
 
@@ -108,30 +108,15 @@ def _alias_pairs(tree, context):
     return pairs
 
 
-# calls and attributes whose result may share memory with their first argument / receiver
-_VIEW_FUNCTIONS = {"np.flip", "np.fliplr", "np.flipud", "np.reshape", "np.transpose",
-                   "np.swapaxes", "np.moveaxis", "np.ravel", "np.squeeze", "np.expand_dims",
-                   "np.broadcast_to", "np.asarray", "np.asanyarray", "np.diagonal",
-                   "np.atleast_1d", "np.atleast_2d", "np.atleast_3d", "np.real", "np.imag",
-                   "np.rot90"}
-_VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "view", "diagonal", "swapaxes"}
-_VIEW_ATTRIBUTES = {"T", "real", "imag", "flat"}
-
-
 def _view_of(value, context):
     """The name of the array ``value`` may be a view of (``np.flip(a)``, ``a.T``,
     ``a.reshape(2, 2)``), or None."""
-    def local(node):
-        return node.id if isinstance(node, gast.Name) and node.id in context.locals \
-            and context.ranks.get(node.id) != 0 else None
-    if isinstance(value, gast.Attribute) and value.attr in _VIEW_ATTRIBUTES:
-        return local(value.value)
-    if isinstance(value, gast.Call) and value.args \
-            and syntax.dotted(value.func) in _VIEW_FUNCTIONS:
-        return local(value.args[0])
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
-            and value.func.attr in _VIEW_METHODS:
-        return local(value.func.value)
+    if not isinstance(value, (gast.Attribute, gast.Call)):
+        return None
+    base = primitives.view_base(value)
+    if isinstance(base, gast.Name) and base.id in context.locals \
+            and context.ranks.get(base.id) != 0:
+        return base.id
     return None
 
 
@@ -148,12 +133,9 @@ def _returned_arguments(call, context):
 def _returned_parameters(function):
     """Positions of the parameters ``function`` may return as they are (``return p``,
     ``return p[1:]``, ``q = p; return q``), from its source; all of them if it is unreadable."""
-    try:
-        source = inspect.getsource(function)
-    except (OSError, TypeError):
+    tree = syntax.function_tree(function)
+    if tree is None:
         return set(range(64))
-    import textwrap
-    tree = gast.parse(textwrap.dedent(source)).body[0]
     params = [a.id for a in tree.args.posonlyargs + tree.args.args]
     names = {p: {p} for p in params}            # local name -> parameters it may be
     for node in syntax.walk(tree):
@@ -352,12 +334,9 @@ def _check_mutating_calls(tree, context):
 
 
 def _parameters_changed_in_place(function):
-    try:
-        source = inspect.getsource(function)
-    except (OSError, TypeError):
+    tree = syntax.function_tree(function)
+    if tree is None:
         return []
-    import textwrap
-    tree = gast.parse(textwrap.dedent(source)).body[0]
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs + tree.args.posonlyargs}
     changed = []
     for node in syntax.walk(tree):

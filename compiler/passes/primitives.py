@@ -118,3 +118,30 @@ def indexed_variables(tree):
                 and node.func.attr == "append" and isinstance(node.func.value, gast.Name):
             found.add(node.func.value.id)
     return found
+
+
+# calls and attributes whose result may share memory with their first argument / receiver
+VIEW_FUNCTIONS = {"np.flip", "np.fliplr", "np.flipud", "np.reshape", "np.transpose",
+                  "np.swapaxes", "np.moveaxis", "np.ravel", "np.squeeze", "np.expand_dims",
+                  "np.broadcast_to", "np.asarray", "np.asanyarray", "np.diagonal",
+                  "np.atleast_1d", "np.atleast_2d", "np.atleast_3d", "np.real", "np.imag",
+                  "np.rot90"}
+VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "view", "diagonal", "swapaxes"}
+VIEW_ATTRIBUTES = {"T", "real", "imag", "flat"}
+
+
+def view_base(value):
+    """The expression whose memory ``value`` may share: ``x`` for ``x``, ``x[...]``, ``x.T``,
+    ``np.flip(x)``, ``x.reshape(...)``; None for anything that makes a new array."""
+    if isinstance(value, gast.Name):
+        return value
+    if isinstance(value, gast.Subscript):
+        return value.value
+    if isinstance(value, gast.Attribute) and value.attr in VIEW_ATTRIBUTES:
+        return value.value
+    if isinstance(value, gast.Call) and value.args and syntax.dotted(value.func) in VIEW_FUNCTIONS:
+        return value.args[0]
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+            and value.func.attr in VIEW_METHODS:
+        return value.func.value
+    return None

@@ -10,9 +10,7 @@ the same shape (see ``shapes`` below). The reverse pass uses both to leave out
 calls would need.
 """
 import functools
-import inspect
 import math
-import textwrap
 
 import gast
 import numpy as np
@@ -374,11 +372,8 @@ def _returned_rank(value, context):
 def _returns_parameter(function):
     """The position of the parameter every ``return`` of ``function`` returns unchanged (it
     never assigns that name), or None."""
-    try:
-        tree = gast.parse(textwrap.dedent(inspect.getsource(function))).body[0]
-    except (OSError, TypeError, SyntaxError, IndexError):
-        return None
-    if not isinstance(tree, gast.FunctionDef):
+    tree = syntax.function_tree(function)
+    if tree is None:
         return None
     params = [a.id for a in tree.args.posonlyargs + tree.args.args]
     returned = set()

@@ -19,6 +19,7 @@ import dataclasses
 import gast
 
 from .. import syntax
+from . import primitives
 
 
 @dataclasses.dataclass
@@ -254,13 +255,6 @@ def _recomputable(site, walker, params, active):
     return True
 
 
-_VIEW_FUNCTIONS = {"np.flip", "np.fliplr", "np.flipud", "np.reshape", "np.transpose",
-                   "np.swapaxes", "np.moveaxis", "np.ravel", "np.squeeze", "np.expand_dims",
-                   "np.broadcast_to", "np.asarray", "np.diagonal", "np.atleast_1d",
-                   "np.atleast_2d", "np.atleast_3d"}
-_VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "view", "diagonal", "swapaxes"}
-
-
 def _through_views(adjoint_reads, walker):
     """Count a read of ``v = x[i]`` (a view of ``x``) as a read of ``x`` as well: writing
     into ``x`` changes ``v``, so ``x``'s overwritten part must be saved and restored."""
@@ -269,18 +263,7 @@ def _through_views(adjoint_reads, walker):
         for site in sites:
             stmt = site.stmt
             if site.kind == "assign" and isinstance(stmt, gast.Assign):
-                value = stmt.value
-                base = value.value if isinstance(value, (gast.Subscript, gast.Attribute)) \
-                    else value
-                if isinstance(value, gast.Call) and value.args and (
-                        syntax.dotted(value.func) in _VIEW_FUNCTIONS or (
-                            isinstance(value.func, gast.Attribute)
-                            and value.func.attr in _VIEW_METHODS)):
-                    base = value.args[0] if syntax.dotted(value.func) in _VIEW_FUNCTIONS \
-                        else value.func.value
-                elif isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
-                        and value.func.attr in _VIEW_METHODS:
-                    base = value.func.value
+                base = primitives.view_base(stmt.value)
                 if isinstance(base, gast.Name) and base.id != var:
                     views.setdefault(var, set()).add(base.id)
     widened = {}
