@@ -161,15 +161,9 @@ def setitem(tangent, index, value):
 
 def add_at(tangent, index, value):
     """``rt.add_at(dx, index, g)`` for every direction of the owned batched tangent ``dx``."""
-    from .core import add, _is_fancy
+    from .core import _is_fancy, add_at as add_at_unbatched
     if not isinstance(tangent, np.ndarray):
-        if isinstance(index, slice):
-            tangent[index] = [add(u, v) for u, v in zip(tangent[index], value)]
-        elif isinstance(tangent, dict) and index not in tangent:
-            tangent[index] = value
-        else:
-            tangent[index] = add(tangent[index], value)
-        return tangent
+        return add_at_unbatched(tangent, index, value)  # a container: elements are rebound
     moved = np.moveaxis(tangent, 0, -1)
     where = _batched_index(index)
     value = np.moveaxis(lift(np.asarray(value), moved[where][..., 0]), 0, -1)

@@ -85,13 +85,8 @@ NONDIFFERENTIABLE_ATTRIBUTES = set()
 def adjoint(*primitives, methods=(), attributes=()):
     """Register the decorated template as the adjoint rule of each primitive given."""
     def register(template):
-        rule = parse_rule(template)
-        for primitive in primitives:
-            ADJOINTS[_key(primitive)] = rule
-        for method in methods:
-            METHODS[method] = rule
-        for attribute in attributes:
-            ATTRIBUTES[attribute] = rule
+        _register(parse_rule(template), primitives, methods, attributes, ADJOINTS, METHODS,
+                  ATTRIBUTES)
         return template
     return register
 
